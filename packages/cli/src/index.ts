@@ -1,1 +1,2 @@
-export {};
+export { parseSize, parseCount } from './parse-options.js';
+export { CliError } from './cli-error.js';

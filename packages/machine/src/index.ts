@@ -1,1 +1,12 @@
-export {};
+export { Machine, MachineError, RAM_BASE, DEFAULT_MEM_SIZE, MAX_MEM_SIZE } from './machine.js';
+export type { MachineConfig, FirmwareChoice } from './machine.js';
+export type { ConsoleIO } from './console-io.js';
+export { BufferConsole } from './console-io.js';
+export type { RunOutcome } from './run-outcome.js';
+export { exitStatusOf } from './run-outcome.js';
+export { GuestClock, TIMEBASE_HZ } from './guest-clock.js';
+export { parseElf, checkSegmentsFit, ElfError } from './elf.js';
+export type { ElfImage, ElfSegment, ElfSymbol } from './elf.js';
+export { buildDeviceTree, parseDeviceTree, deviceTreeBootargs } from './device-tree.js';
+export type { BoardDescription, DeviceTreeNode } from './device-tree.js';
+export * from './sbi.js';

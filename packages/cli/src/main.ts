@@ -1,0 +1,76 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MachineError } from '@hvrr/machine';
+import { CliError } from './cli-error.js';
+import { disasmCommand } from './disasm-command.js';
+import { runCommand, type RunOptions } from './run-command.js';
+
+export const HVRR_VERSION = '0.1.0';
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--mem <size>', 'guest RAM at 0x80000000 (e.g. 128M, 1G)', '128M')
+    .option('--firmware <builtin|PATH>', 'builtin: enter the ELF in S-mode over hvrr\'s SBI; PATH: load a firmware ELF and start it in M-mode with the ELF beside it (as qemu -bios PATH -kernel ELF); default: the ELF starts in M-mode (qemu -bios none)')
+    .option('--bootargs <string>', 'kernel command line, in the device tree\'s /chosen/bootargs', '')
+    .option('--max-insns <n>', 'stop after n instruction attempts (trapping ones count too); exit status 124')
+    .addOption(new Option('--ns-per-insn <ns>', 'guest nanoseconds per retired instruction (the 10 MHz timebase ticks every 100 ns)').default('1'))
+    .option('--stats', 'print instructions retired, traps by cause and MIPS to stderr')
+    .option('--stats-json <file>', 'write the same figures as JSON (schema: docs/stats.md)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('hvrr')
+    .description('hvrr: a deterministic record/replay emulator of a RISC-V (RV32IMA) machine with a hypervisor')
+    .version(HVRR_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addRunOptions(
+    program
+      .command('run')
+      .description('run an ELF on the QEMU-virt-like board; the console is stdin/stdout')
+      .argument('<elf>', 'the RV32 ELF to run')
+      .addHelpText(
+        'after',
+        '\nExit status: 0 guest passed (finisher 0x5555, HTIF 1, SBI shutdown); 1-123 the guest\'s failure code;\n124 --max-insns reached or the guest idles forever; 125 hvrr error (bad input or options); 130 interrupted.\n\nExamples:\n  hvrr run prog.elf\n  hvrr run --firmware builtin kernel.elf --bootargs "init=hello"\n  hvrr run --firmware firmware.elf kernel.elf --bootargs "init=forkwait -- 100" --stats',
+      ),
+  ).action(async (elf: string, opts: RunOptions) => {
+    process.exitCode = await runCommand(elf, opts);
+  });
+
+  program
+    .command('disasm')
+    .description('disassemble the executable segments of an ELF')
+    .argument('<elf>', 'the RV32 ELF')
+    .action((elf: string) => {
+      process.exitCode = disasmCommand(elf);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; commander already printed its message.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 125;
+    }
+    if (e instanceof CliError || e instanceof MachineError) {
+      process.stderr.write(`hvrr: ${e.message}\n`);
+      return 125;
+    }
+    const err = e as Error;
+    process.stderr.write(`hvrr: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.HVRR_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    else process.stderr.write('hvrr: (set HVRR_DEBUG=1 to see where; please report it)\n');
+    return 125;
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

@@ -1,0 +1,154 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { exitStatusOf, Machine, type FirmwareChoice, type RunOutcome } from '@hvrr/machine';
+import { CliError } from './cli-error.js';
+import { parseCount, parsePositiveNumber, parseSize } from './parse-options.js';
+import { StdioConsole } from './stdio-console.js';
+
+export interface RunOptions {
+  mem?: string;
+  firmware?: string;
+  bootargs?: string;
+  maxInsns?: string;
+  nsPerInsn?: string;
+  stats?: boolean;
+  statsJson?: string;
+}
+
+/** Instructions per slice between event-loop turns: about 10–20 ms of guest execution. */
+const CHUNK = 2_000_000;
+
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+    throw new CliError(`cannot read ${what} '${path}': ${why}`);
+  }
+}
+
+export function firmwareChoice(value: string | undefined): FirmwareChoice {
+  if (value === undefined || value === 'none') return { kind: 'none' };
+  if (value === 'builtin') return { kind: 'builtin' };
+  return { kind: 'elf', image: readInputFile(value, 'firmware'), path: value };
+}
+
+export function buildMachine(elfPath: string, opts: RunOptions, console: StdioConsole): Machine {
+  const image = readInputFile(elfPath, 'ELF');
+  return new Machine({
+    image,
+    imagePath: elfPath,
+    memSize: opts.mem !== undefined ? parseSize(opts.mem, '--mem') : undefined,
+    firmware: firmwareChoice(opts.firmware),
+    bootargs: opts.bootargs ?? '',
+    nsPerInsn: opts.nsPerInsn !== undefined ? parsePositiveNumber(opts.nsPerInsn, '--ns-per-insn') : undefined,
+    console,
+  });
+}
+
+/**
+ * Runs a machine to its end in slices, yielding to the event loop between them so
+ * console input and Ctrl-C are seen. Returns the outcome.
+ */
+export async function driveMachine(machine: Machine, console: StdioConsole, maxAttempts: number): Promise<RunOutcome> {
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let left = maxAttempts;
+    for (;;) {
+      const before = machine.hart.attempts;
+      const outcome = machine.run(Math.min(CHUNK, left));
+      left -= machine.hart.attempts - before;
+      console.flush();
+      if (outcome !== null) return outcome;
+      if (left <= 0) return { kind: 'budget' };
+      if (interrupted) return { kind: 'interrupted' };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export async function runCommand(elfPath: string, opts: RunOptions): Promise<number> {
+  const maxAttempts = opts.maxInsns !== undefined ? parseCount(opts.maxInsns, '--max-insns') : Infinity;
+  const console = new StdioConsole();
+  const machine = buildMachine(elfPath, opts, console);
+  const started = process.hrtime.bigint();
+  const outcome = await driveMachine(machine, console, maxAttempts);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.close();
+  reportOutcome(outcome, machine);
+  if (opts.stats || opts.statsJson) {
+    const stats = runStats(machine, seconds, outcome);
+    if (opts.stats) printStats(stats);
+    if (opts.statsJson) {
+      try {
+        writeFileSync(opts.statsJson, JSON.stringify(stats, null, 2) + '\n');
+      } catch (e) {
+        throw new CliError(`cannot write --stats-json file '${opts.statsJson}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+    }
+  }
+  return exitStatusOf(outcome);
+}
+
+/** Says on stderr why a run ended, when that is not the guest's own clean ending. */
+export function reportOutcome(outcome: RunOutcome, machine: Machine): void {
+  const at = `after ${machine.hart.icount} instructions, pc 0x${(machine.hart.pc >>> 0).toString(16)}`;
+  switch (outcome.kind) {
+    case 'budget':
+      process.stderr.write(`hvrr: stopped: --max-insns reached (${at})\n`);
+      break;
+    case 'idle':
+      process.stderr.write(`hvrr: stopped: ${outcome.message} (${at})\n`);
+      break;
+    case 'error':
+      process.stderr.write(`hvrr: guest stopped: ${outcome.message}\n`);
+      break;
+    case 'interrupted':
+      process.stderr.write(`hvrr: interrupted (${at})\n`);
+      break;
+    default:
+      break;
+  }
+}
+
+export interface RunStats {
+  instructions: number;
+  attempts: number;
+  seconds: number;
+  mips: number;
+  guest_time_ns: number;
+  outcome: string;
+  exit_status: number;
+  traps: { exceptions: Record<string, number>; interrupts: Record<string, number> };
+}
+
+export function runStats(machine: Machine, seconds: number, outcome: RunOutcome): RunStats {
+  const instructions = machine.hart.icount;
+  return {
+    instructions,
+    attempts: machine.hart.attempts,
+    seconds: Number(seconds.toFixed(6)),
+    mips: Number((seconds > 0 ? instructions / seconds / 1e6 : 0).toFixed(2)),
+    guest_time_ns: machine.clock.nanoseconds(instructions),
+    outcome: outcome.kind,
+    exit_status: exitStatusOf(outcome),
+    traps: machine.trapStats(),
+  };
+}
+
+function printStats(s: RunStats): void {
+  const lines = [`hvrr: ${s.instructions} instructions retired in ${s.seconds.toFixed(3)} s (${s.mips.toFixed(1)} MIPS)`];
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  lines.push(`hvrr: exceptions: ${list(s.traps.exceptions)}`);
+  lines.push(`hvrr: interrupts: ${list(s.traps.interrupts)}`);
+  process.stderr.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,887 @@
+import {
+  ACCESS_FETCH,
+  ACCESS_LOAD,
+  ACCESS_STORE,
+  PhysicalBus,
+  Tlb,
+  TLB_MASK,
+  WALK_ACCESS_FAULT,
+  WALK_PAGE_FAULT,
+  walkSv32,
+  type AccessType,
+  type WalkContext,
+} from '@hvrr/mmu';
+import { InsnColumns, INSN_HAS_STORE, type EventSink } from '@hvrr/events';
+import { Counter64 } from './counter64.js';
+import { CSR } from './csr-numbers.js';
+import { buildCsrTable, csrMinPriv, csrReadOnly, type CsrHart, type CsrRule } from './csr-file.js';
+import type { HartHost } from './hart-host.js';
+import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './muldiv.js';
+import {
+  EXC_BREAKPOINT,
+  EXC_ECALL_U,
+  EXC_ILLEGAL,
+  EXC_INSN_ACCESS,
+  EXC_INSN_MISALIGNED,
+  EXC_INSN_PAGE_FAULT,
+  EXC_LOAD_ACCESS,
+  EXC_LOAD_MISALIGNED,
+  EXC_LOAD_PAGE_FAULT,
+  EXC_STORE_ACCESS,
+  EXC_STORE_MISALIGNED,
+  EXC_STORE_PAGE_FAULT,
+  MSTATUS_MIE,
+  MSTATUS_MPIE,
+  MSTATUS_MPP,
+  MSTATUS_MPRV,
+  MSTATUS_MXR,
+  MSTATUS_SIE,
+  MSTATUS_SPIE,
+  MSTATUS_SPP,
+  MSTATUS_SUM,
+  MSTATUS_TSR,
+  MSTATUS_TVM,
+  MSTATUS_TW,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+} from './privilege.js';
+
+/** Why run() returned. */
+export const STOP_BUDGET = 0;
+export const STOP_HALT = 1;
+export const STOP_IDLE = 2;
+export type StopReason = typeof STOP_BUDGET | typeof STOP_HALT | typeof STOP_IDLE;
+
+/** Interrupt priority of the privileged spec: MEI, MSI, MTI, SEI, SSI, STI. */
+const IRQ_PRIORITY = [11, 3, 7, 9, 1, 5];
+
+/** Valid AMO funct5 values (bit set): add 0, swap 1, sc 3, xor 4, or 8, and 12, min 16, max 20, minu 24, maxu 28. */
+const AMO_FUNCT5 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (1 << 20) | (1 << 24) | (1 << 28);
+
+const CSR_TABLE: (CsrRule | undefined)[] = buildCsrTable();
+
+/**
+ * One RV32IMA hart with M, S and U modes and Sv32. All architectural state lives in
+ * typed arrays and plain number fields so a snapshot is a copy. `run(n)` executes up
+ * to n instructions; between slices it checks interrupts and timers, never inside one.
+ *
+ * The hot loop (execute) decodes each instruction from RAM as it runs: RAM is read
+ * directly through per-access-type TLBs, so self-modifying code needs no invalidation.
+ */
+export class Hart implements CsrHart {
+  /** x0..x31; x[0] is forced to zero before every instruction. */
+  readonly x = new Int32Array(32);
+  pc = 0;
+  priv: number = PRIV_M;
+  /** CSR storage, indexed by CSR address; rules in csr-file.ts decide what a value means. */
+  readonly csr = new Int32Array(4096);
+  /** Retired instructions (minstret's definition): the key of every event. */
+  icount = 0;
+  /** Every instruction attempted, trapping ones included (the --max-insns budget). */
+  attempts = 0;
+  readonly mcycle = new Counter64();
+  readonly minstret = new Counter64();
+
+  readonly bus: PhysicalBus;
+  host: HartHost;
+  readonly fetchTlb = new Tlb();
+  readonly loadTlb = new Tlb();
+  readonly storeTlb = new Tlb();
+  /** Per RAM page: 1 when stores to it must take the slow path (watched by the host). */
+  readonly storeWatch: Uint8Array;
+
+  /** LR/SC reservation (a virtual address, as QEMU keeps it). */
+  resValid = false;
+  resAddr = 0;
+
+  /** Synchronous exception raised by the instruction being executed. */
+  private excPending = false;
+  private excCause = 0;
+  private excTval = 0;
+  /** Set when the current slice must end after this instruction (CSR side effects, device writes). */
+  private sliceBreak = false;
+  private stopReason = -1;
+
+  /** Exceptions and interrupts taken, by cause (for --stats). */
+  readonly exceptionCounts = new Float64Array(32);
+  readonly interruptCounts = new Float64Array(16);
+
+  sink: EventSink | null = null;
+  private insnLog: InsnColumns | null = null;
+  private lastStoreAddr = 0;
+  private lastStoreValue = 0;
+  private lastStoreSize = 0;
+
+  private readonly walkCtx: WalkContext = { priv: 0, sum: false, mxr: false };
+
+  constructor(bus: PhysicalBus, host: HartHost) {
+    this.bus = bus;
+    this.host = host;
+    this.storeWatch = new Uint8Array(bus.ram.size >>> 12);
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Attach (or detach with null) an event sink. */
+  attachSink(sink: EventSink | null): void {
+    this.flushInsnLog();
+    this.sink = sink;
+    this.insnLog = sink !== null && sink.wantsInstructions ? new InsnColumns() : null;
+    if (this.insnLog !== null) this.insnLog.reset(this.icount);
+    // While instructions are logged every store goes through the slow path, which
+    // records its address and value; loads stay fast.
+    this.storeTlb.flush();
+  }
+
+  /** Hands any buffered retired instructions to the sink. */
+  flushInsnLog(): void {
+    const log = this.insnLog;
+    if (log !== null && this.sink !== null && log.count > 0) {
+      this.sink.instructions(log);
+      log.reset(this.icount);
+    }
+  }
+
+  /** Asks run() to return STOP_HALT before the next instruction. */
+  requestStop(): void {
+    this.stopReason = STOP_HALT;
+    this.sliceBreak = true;
+  }
+
+  /** Sets or clears an interrupt-pending bit driven by a device (MTIP, MSIP, MEIP, STIP...). */
+  setPending(irq: number, level: boolean): void {
+    const bit = 1 << irq;
+    const old = this.csr[CSR.mip];
+    const next = level ? old | bit : old & ~bit;
+    if (next !== old) {
+      this.csr[CSR.mip] = next;
+      this.sliceBreak = true;
+      const sink = this.sink;
+      if (sink !== null && sink.wantsEvents) sink.emit({ type: 'irq', icount: this.icount, irq, action: level ? 'raised' : 'cleared' });
+    }
+  }
+
+  /** Resets to the state of a hart coming out of reset in M-mode at `pc`. */
+  reset(pc: number, hartId = 0): void {
+    this.x.fill(0);
+    this.csr.fill(0);
+    this.csr[CSR.mhartid] = hartId;
+    this.pc = pc | 0;
+    this.priv = PRIV_M;
+    this.resValid = false;
+    this.contextChanged();
+  }
+
+  /**
+   * Runs up to `budget` instruction attempts. Returns why it stopped: the budget ran
+   * out, the host asked to halt, or WFI waits for something that can never come.
+   */
+  run(budget: number): StopReason {
+    let left = budget;
+    for (;;) {
+      if (this.stopReason >= 0) {
+        const r = this.stopReason as StopReason;
+        this.stopReason = -1;
+        this.flushInsnLog();
+        return r;
+      }
+      if (left <= 0) {
+        this.flushInsnLog();
+        return STOP_BUDGET;
+      }
+      const deadline = this.host.sync(this);
+      const irq = this.pendingInterrupt();
+      if (irq >= 0) {
+        this.takeTrap(irq, true, 0);
+        continue;
+      }
+      let slice = left;
+      const untilDeadline = deadline - this.icount;
+      if (untilDeadline < slice) slice = untilDeadline > 1 ? untilDeadline : 1;
+      left -= this.execute(slice);
+    }
+  }
+
+  /** The interrupt that would be taken now, or -1 (privileged spec 3.1.9). */
+  pendingInterrupt(): number {
+    const csr = this.csr;
+    const pending = csr[CSR.mip] & csr[CSR.mie];
+    if (pending === 0) return -1;
+    const mstatus = csr[CSR.mstatus];
+    const deleg = csr[CSR.mideleg];
+    const priv = this.priv;
+    let candidates = priv < PRIV_M || (mstatus & MSTATUS_MIE) !== 0 ? pending & ~deleg : 0;
+    if (candidates === 0) {
+      const sEnabled = priv < PRIV_S || (priv === PRIV_S && (mstatus & MSTATUS_SIE) !== 0);
+      candidates = sEnabled ? pending & deleg : 0;
+      if (candidates === 0) return -1;
+    }
+    for (let i = 0; i < IRQ_PRIORITY.length; i++) {
+      const irq = IRQ_PRIORITY[i];
+      if ((candidates & (1 << irq)) !== 0) return irq;
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------ CsrHart seam
+
+  get currentIcount(): number {
+    return this.icount;
+  }
+
+  readTime(): number {
+    return this.host.readTime(this.icount);
+  }
+
+  contextChanged(): void {
+    this.fetchTlb.flush();
+    this.loadTlb.flush();
+    this.storeTlb.flush();
+    this.sliceBreak = true;
+  }
+
+  interruptsChanged(): void {
+    this.sliceBreak = true;
+  }
+
+  // ------------------------------------------------------------ the hot loop
+
+  /** Executes up to `slice` attempts; returns how many were made. */
+  private execute(slice: number): number {
+    const x = this.x;
+    const ram = this.bus.ram;
+    const r32 = ram.i32;
+    const r16 = ram.i16;
+    const ru16 = ram.u16;
+    const r8 = ram.i8;
+    const ru8 = ram.u8;
+    const ftag = this.fetchTlb.tag;
+    const foff = this.fetchTlb.off;
+    const ltag = this.loadTlb.tag;
+    const loff = this.loadTlb.off;
+    const stag = this.storeTlb.tag;
+    const soff = this.storeTlb.off;
+    const log = this.insnLog;
+    const icBase = this.icount;
+    let pc = this.pc;
+    let n = 0;
+    let fpage = -1;
+    let fbase = 0;
+    this.sliceBreak = false;
+
+    main: while (n < slice) {
+      x[0] = 0;
+      if (pc >>> 12 !== fpage) {
+        const vpn = pc >>> 12;
+        const i = vpn & TLB_MASK;
+        if (ftag[i] !== vpn) {
+          this.icount = icBase + n;
+          if (!this.fillFetch(pc)) {
+            n++;
+            break;
+          }
+        }
+        fpage = vpn;
+        fbase = foff[i];
+      }
+      const inst = r32[(fbase + (pc & 0xfff)) >>> 2];
+      const ipc = pc;
+      n++;
+      const rd = (inst >> 7) & 31;
+      switch (inst & 0x7f) {
+        case 0x37: // LUI
+          x[rd] = inst & 0xfffff000;
+          pc = (pc + 4) | 0;
+          break;
+        case 0x17: // AUIPC
+          x[rd] = (pc + (inst & 0xfffff000)) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        case 0x6f: {
+          // JAL
+          const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1);
+          const target = (pc + imm) | 0;
+          if ((target & 3) !== 0) {
+            this.raise(EXC_INSN_MISALIGNED, target);
+            break main;
+          }
+          x[rd] = (pc + 4) | 0;
+          pc = target;
+          break;
+        }
+        case 0x67: {
+          // JALR
+          if ((inst & 0x7000) !== 0) {
+            this.raise(EXC_ILLEGAL, inst);
+            break main;
+          }
+          const target = (x[(inst >> 15) & 31] + (inst >> 20)) & ~1;
+          if ((target & 2) !== 0) {
+            this.raise(EXC_INSN_MISALIGNED, target);
+            break main;
+          }
+          x[rd] = (pc + 4) | 0;
+          pc = target;
+          break;
+        }
+        case 0x63: {
+          // BRANCH
+          const a = x[(inst >> 15) & 31];
+          const b = x[(inst >> 20) & 31];
+          let taken: boolean;
+          switch ((inst >> 12) & 7) {
+            case 0: taken = a === b; break;
+            case 1: taken = a !== b; break;
+            case 4: taken = a < b; break;
+            case 5: taken = a >= b; break;
+            case 6: taken = a >>> 0 < b >>> 0; break;
+            case 7: taken = a >>> 0 >= b >>> 0; break;
+            default:
+              this.raise(EXC_ILLEGAL, inst);
+              break main;
+          }
+          if (taken) {
+            const imm = ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
+            const target = (pc + imm) | 0;
+            if ((target & 3) !== 0) {
+              this.raise(EXC_INSN_MISALIGNED, target);
+              break main;
+            }
+            pc = target;
+          } else pc = (pc + 4) | 0;
+          break;
+        }
+        case 0x03: {
+          // LOAD
+          const va = (x[(inst >> 15) & 31] + (inst >> 20)) | 0;
+          const vpn = va >>> 12;
+          const i = vpn & TLB_MASK;
+          const hit = ltag[i] === vpn;
+          const off = loff[i] + (va & 0xfff);
+          let v: number;
+          switch ((inst >> 12) & 7) {
+            case 0: v = hit ? r8[off] : this.loadSlow(va, 1, true, icBase + n - 1); break;
+            case 1: v = hit && (va & 1) === 0 ? r16[off >> 1] : this.loadSlow(va, 2, true, icBase + n - 1); break;
+            case 2: v = hit && (va & 3) === 0 ? r32[off >> 2] : this.loadSlow(va, 4, true, icBase + n - 1); break;
+            case 4: v = hit ? ru8[off] : this.loadSlow(va, 1, false, icBase + n - 1); break;
+            case 5: v = hit && (va & 1) === 0 ? ru16[off >> 1] : this.loadSlow(va, 2, false, icBase + n - 1); break;
+            default:
+              this.raise(EXC_ILLEGAL, inst);
+              break main;
+          }
+          if (this.excPending) break main;
+          x[rd] = v;
+          pc = (pc + 4) | 0;
+          if (this.sliceBreak) break main;
+          break;
+        }
+        case 0x23: {
+          // STORE
+          const va = (x[(inst >> 15) & 31] + (((inst >> 25) << 5) | rd)) | 0;
+          const v = x[(inst >> 20) & 31];
+          const vpn = va >>> 12;
+          const i = vpn & TLB_MASK;
+          const hit = stag[i] === vpn;
+          const off = soff[i] + (va & 0xfff);
+          switch ((inst >> 12) & 7) {
+            case 0:
+              if (hit) r8[off] = v;
+              else this.storeSlow(va, 1, v, icBase + n - 1);
+              break;
+            case 1:
+              if (hit && (va & 1) === 0) r16[off >> 1] = v;
+              else this.storeSlow(va, 2, v, icBase + n - 1);
+              break;
+            case 2:
+              if (hit && (va & 3) === 0) r32[off >> 2] = v;
+              else this.storeSlow(va, 4, v, icBase + n - 1);
+              break;
+            default:
+              this.raise(EXC_ILLEGAL, inst);
+              break main;
+          }
+          if (this.excPending) break main;
+          pc = (pc + 4) | 0;
+          if (this.sliceBreak) break main;
+          break;
+        }
+        case 0x13: {
+          // OP-IMM
+          const a = x[(inst >> 15) & 31];
+          const imm = inst >> 20;
+          switch ((inst >> 12) & 7) {
+            case 0: x[rd] = (a + imm) | 0; break;
+            case 2: x[rd] = a < imm ? 1 : 0; break;
+            case 3: x[rd] = a >>> 0 < imm >>> 0 ? 1 : 0; break;
+            case 4: x[rd] = a ^ imm; break;
+            case 6: x[rd] = a | imm; break;
+            case 7: x[rd] = a & imm; break;
+            case 1:
+              if (inst >>> 25 !== 0) {
+                this.raise(EXC_ILLEGAL, inst);
+                break main;
+              }
+              x[rd] = a << (imm & 31);
+              break;
+            default: {
+              const f7 = inst >>> 25;
+              if (f7 === 0) x[rd] = a >>> (imm & 31);
+              else if (f7 === 0x20) x[rd] = a >> (imm & 31);
+              else {
+                this.raise(EXC_ILLEGAL, inst);
+                break main;
+              }
+            }
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case 0x33: {
+          // OP and M
+          const a = x[(inst >> 15) & 31];
+          const b = x[(inst >> 20) & 31];
+          const f7 = inst >>> 25;
+          const f3 = (inst >> 12) & 7;
+          if (f7 === 0) {
+            switch (f3) {
+              case 0: x[rd] = (a + b) | 0; break;
+              case 1: x[rd] = a << (b & 31); break;
+              case 2: x[rd] = a < b ? 1 : 0; break;
+              case 3: x[rd] = a >>> 0 < b >>> 0 ? 1 : 0; break;
+              case 4: x[rd] = a ^ b; break;
+              case 5: x[rd] = a >>> (b & 31); break;
+              case 6: x[rd] = a | b; break;
+              default: x[rd] = a & b; break;
+            }
+          } else if (f7 === 1) {
+            switch (f3) {
+              case 0: x[rd] = Math.imul(a, b); break;
+              case 1: x[rd] = mulh(a, b); break;
+              case 2: x[rd] = mulhsu(a, b); break;
+              case 3: x[rd] = mulhu(a, b); break;
+              case 4: x[rd] = div(a, b); break;
+              case 5: x[rd] = divu(a, b); break;
+              case 6: x[rd] = rem(a, b); break;
+              default: x[rd] = remu(a, b); break;
+            }
+          } else if (f7 === 0x20 && f3 === 0) x[rd] = (a - b) | 0;
+          else if (f7 === 0x20 && f3 === 5) x[rd] = a >> (b & 31);
+          else {
+            this.raise(EXC_ILLEGAL, inst);
+            break main;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case 0x0f: {
+          // MISC-MEM: FENCE (any fm/pred/succ) and FENCE.I are no-ops on one in-order
+          // hart that decodes from RAM every time.
+          const f3 = (inst >> 12) & 7;
+          if (f3 > 1) {
+            this.raise(EXC_ILLEGAL, inst);
+            break main;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case 0x73:
+          // SYSTEM: CSRs, ECALL, EBREAK, xRET, WFI, SFENCE.VMA
+          this.pc = pc;
+          this.icount = icBase + n - 1;
+          pc = this.executeSystem(inst, pc);
+          if (this.excPending) break main;
+          if (this.sliceBreak) {
+            if (log !== null) this.logRetired(log, ipc, inst);
+            break main;
+          }
+          break;
+        case 0x2f:
+          // AMO
+          this.icount = icBase + n - 1;
+          this.executeAmo(inst, icBase + n - 1);
+          if (this.excPending) break main;
+          pc = (pc + 4) | 0;
+          break;
+        default:
+          this.raise(EXC_ILLEGAL, inst);
+          break main;
+      }
+      if (log !== null) this.logRetired(log, ipc, inst);
+    }
+
+    // Bookkeeping once per slice, not per instruction.
+    this.attempts += n;
+    if (this.excPending) {
+      this.excPending = false;
+      this.icount = icBase + n - 1;
+      this.pc = pc;
+      this.takeTrap(this.excCause, false, this.excTval);
+    } else {
+      this.icount = icBase + n;
+      this.pc = pc;
+    }
+    return n;
+  }
+
+  private logRetired(log: InsnColumns, pc: number, inst: number): void {
+    const row = log.count++;
+    log.pc[row] = pc;
+    log.raw[row] = inst;
+    log.rdValue[row] = this.x[(inst >> 7) & 31];
+    if (this.lastStoreSize !== 0) {
+      log.storeAddr[row] = this.lastStoreAddr;
+      log.storeValue[row] = this.lastStoreValue;
+      log.flags[row] = INSN_HAS_STORE | (this.lastStoreSize << 1);
+      this.lastStoreSize = 0;
+    } else log.flags[row] = 0;
+    if (log.count >= log.capacity) {
+      this.sink!.instructions(log);
+      log.reset(log.firstIcount + log.count);
+    }
+  }
+
+  // --------------------------------------------------------- exceptions, traps
+
+  private raise(cause: number, tval: number): void {
+    this.excPending = true;
+    this.excCause = cause;
+    this.excTval = tval;
+  }
+
+  /**
+   * Enters the trap handler for an exception or interrupt (privileged spec 3.1.6-3.1.9
+   * and 4.1.1): picks M or S by delegation, saves epc/cause/tval and the interrupt-enable
+   * stack, and jumps to xtvec. The host may take traps bound for M-mode itself.
+   */
+  takeTrap(cause: number, interrupt: boolean, tval: number): void {
+    const csr = this.csr;
+    const from = this.priv;
+    const epc = this.pc;
+    if (interrupt) this.interruptCounts[cause]++;
+    else this.exceptionCounts[cause]++;
+    this.resValid = false;
+    let toS = false;
+    if (from <= PRIV_S) {
+      const deleg = interrupt ? csr[CSR.mideleg] : csr[CSR.medeleg];
+      toS = ((deleg >>> cause) & 1) !== 0;
+    }
+    const sink = this.sink;
+    if (!toS && this.host.trapToM(this, cause, interrupt, tval)) {
+      if (sink !== null && sink.wantsEvents)
+        sink.emit({ type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: PRIV_M, handler: 'firmware' });
+      return;
+    }
+    const mstatus = csr[CSR.mstatus];
+    const causeValue = (interrupt ? 0x80000000 : 0) | cause;
+    if (toS) {
+      csr[CSR.sepc] = epc;
+      csr[CSR.scause] = causeValue;
+      csr[CSR.stval] = tval;
+      let s = mstatus & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP);
+      if ((mstatus & MSTATUS_SIE) !== 0) s |= MSTATUS_SPIE;
+      if (from === PRIV_S) s |= MSTATUS_SPP;
+      csr[CSR.mstatus] = s;
+      this.priv = PRIV_S;
+      const tvec = csr[CSR.stvec];
+      this.pc = (tvec & ~3) + (interrupt && (tvec & 3) === 1 ? 4 * cause : 0);
+    } else {
+      csr[CSR.mepc] = epc;
+      csr[CSR.mcause] = causeValue;
+      csr[CSR.mtval] = tval;
+      let s = mstatus & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP);
+      if ((mstatus & MSTATUS_MIE) !== 0) s |= MSTATUS_MPIE;
+      s |= from << 11;
+      csr[CSR.mstatus] = s;
+      this.priv = PRIV_M;
+      const tvec = csr[CSR.mtvec];
+      this.pc = (tvec & ~3) + (interrupt && (tvec & 3) === 1 ? 4 * cause : 0);
+    }
+    this.pc |= 0;
+    this.contextChanged();
+    if (sink !== null && sink.wantsEvents) {
+      if (interrupt) sink.emit({ type: 'irq', icount: this.icount, irq: cause, action: 'taken' });
+      sink.emit({ type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: this.priv as 1 | 3, handler: 'guest' });
+    }
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  /**
+   * Translates a virtual address for an access in the current context. Returns the
+   * physical address (non-negative) or WALK_PAGE_FAULT / WALK_ACCESS_FAULT.
+   */
+  translate(va: number, access: AccessType): number {
+    let priv = this.priv;
+    const mstatus = this.csr[CSR.mstatus];
+    if (access !== ACCESS_FETCH && priv === PRIV_M && (mstatus & MSTATUS_MPRV) !== 0) priv = (mstatus & MSTATUS_MPP) >>> 11;
+    const satp = this.csr[CSR.satp];
+    if (priv === PRIV_M || satp >= 0) return va >>> 0;
+    const ctx = this.walkCtx;
+    ctx.priv = priv;
+    ctx.sum = (mstatus & MSTATUS_SUM) !== 0;
+    ctx.mxr = (mstatus & MSTATUS_MXR) !== 0;
+    return walkSv32(this.bus, satp, va >>> 0, access, ctx);
+  }
+
+  private fillFetch(pc: number): boolean {
+    const pa = this.translate(pc, ACCESS_FETCH);
+    if (pa === WALK_PAGE_FAULT) {
+      this.raise(EXC_INSN_PAGE_FAULT, pc);
+      return false;
+    }
+    const off = pa - this.bus.ram.base;
+    if (pa < 0 || off < 0 || off >= this.bus.ram.size) {
+      this.raise(EXC_INSN_ACCESS, pc);
+      return false;
+    }
+    this.fetchTlb.fill(pc >>> 12, off & ~0xfff);
+    return true;
+  }
+
+  /** Loads through the page walk; raises on a fault (then the return value is meaningless). */
+  private loadSlow(va: number, size: 1 | 2 | 4, signed: boolean, icount: number): number {
+    this.icount = icount;
+    let v: number;
+    if ((va & (size - 1)) !== 0) {
+      // Misaligned loads complete, byte by byte, as QEMU does.
+      v = 0;
+      for (let k = 0; k < size; k++) {
+        const b = this.loadAligned((va + k) | 0, 1, va);
+        if (this.excPending) return 0;
+        v |= b << (8 * k);
+      }
+    } else {
+      v = this.loadAligned(va, size, va);
+      if (this.excPending) return 0;
+    }
+    if (size === 4) return v | 0;
+    if (size === 2) return signed ? (v << 16) >> 16 : v & 0xffff;
+    return signed ? (v << 24) >> 24 : v & 0xff;
+  }
+
+  private loadAligned(va: number, size: 1 | 2 | 4, faultVa: number): number {
+    const pa = this.translate(va, ACCESS_LOAD);
+    if (pa < 0) {
+      this.raise(pa === WALK_PAGE_FAULT ? EXC_LOAD_PAGE_FAULT : EXC_LOAD_ACCESS, faultVa);
+      return 0;
+    }
+    const ram = this.bus.ram;
+    const off = pa - ram.base;
+    if (off >= 0 && off < ram.size) {
+      this.loadTlb.fill(va >>> 12, off & ~0xfff);
+      return size === 4 ? ram.i32[off >>> 2] : size === 2 ? ram.u16[off >>> 1] : ram.u8[off];
+    }
+    const bus = this.bus;
+    bus.fault = false;
+    const v = bus.read(pa, size);
+    if (bus.fault) {
+      this.raise(EXC_LOAD_ACCESS, faultVa);
+      return 0;
+    }
+    return v;
+  }
+
+  private storeSlow(va: number, size: 1 | 2 | 4, value: number, icount: number): void {
+    this.icount = icount;
+    if ((va & (size - 1)) !== 0) {
+      // Misaligned stores complete byte by byte; both pages are checked first so a
+      // fault on the second leaves memory untouched.
+      const last = (va + size - 1) | 0;
+      const pa0 = this.translate(va, ACCESS_STORE);
+      const pa1 = this.translate(last, ACCESS_STORE);
+      if (pa0 < 0 || pa1 < 0) {
+        const bad = pa0 < 0 ? pa0 : pa1;
+        this.raise(bad === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, va);
+        return;
+      }
+      for (let k = 0; k < size; k++) {
+        this.storeAligned((va + k) | 0, 1, value >>> (8 * k), va);
+        if (this.excPending) return;
+      }
+    } else {
+      this.storeAligned(va, size, value, va);
+      if (this.excPending) return;
+    }
+    if (this.insnLog !== null) {
+      this.lastStoreAddr = va;
+      this.lastStoreValue = size === 4 ? value : size === 2 ? value & 0xffff : value & 0xff;
+      this.lastStoreSize = size;
+    }
+  }
+
+  private storeAligned(va: number, size: 1 | 2 | 4, value: number, faultVa: number): void {
+    const pa = this.translate(va, ACCESS_STORE);
+    if (pa < 0) {
+      this.raise(pa === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, faultVa);
+      return;
+    }
+    const bus = this.bus;
+    const ram = bus.ram;
+    const off = pa - ram.base;
+    if (off >= 0 && off < ram.size) {
+      if (size === 4) ram.i32[off >>> 2] = value;
+      else if (size === 2) ram.u16[off >>> 1] = value;
+      else ram.u8[off] = value;
+      if (this.storeWatch[off >>> 12] !== 0) this.host.watchedStore(pa, size);
+      else if (this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
+      return;
+    }
+    bus.fault = false;
+    bus.write(pa, size, value);
+    if (bus.fault) this.raise(EXC_STORE_ACCESS, faultVa);
+    // A device write may raise an interrupt or stop the machine: end the slice.
+    this.sliceBreak = true;
+  }
+
+  // ------------------------------------------------------------------ AMO
+
+  private executeAmo(inst: number, icount: number): void {
+    this.icount = icount;
+    const x = this.x;
+    const rd = (inst >> 7) & 31;
+    const va = x[(inst >> 15) & 31];
+    const src = x[(inst >> 20) & 31];
+    const f5 = inst >>> 27;
+    if (((inst >> 12) & 7) !== 2) return this.raise(EXC_ILLEGAL, inst);
+    if (f5 === 2) {
+      // LR.W
+      if (((inst >> 20) & 31) !== 0) return this.raise(EXC_ILLEGAL, inst);
+      if ((va & 3) !== 0) return this.raise(EXC_LOAD_MISALIGNED, va);
+      const v = this.loadAligned(va, 4, va);
+      if (this.excPending) return;
+      this.resValid = true;
+      this.resAddr = va;
+      x[rd] = v;
+      return;
+    }
+    if (((AMO_FUNCT5 >>> f5) & 1) === 0) return this.raise(EXC_ILLEGAL, inst);
+    if ((va & 3) !== 0) return this.raise(EXC_STORE_MISALIGNED, va);
+    if (f5 === 3) {
+      // SC.W: fails without touching memory when the reservation is gone.
+      const ok = this.resValid && this.resAddr === va;
+      this.resValid = false;
+      if (ok) {
+        this.storeSlow(va, 4, src, icount);
+        if (this.excPending) return;
+      }
+      x[rd] = ok ? 0 : 1;
+      return;
+    }
+    // AMOs need write permission; a fault is a store/AMO fault.
+    const pa = this.translate(va, ACCESS_STORE);
+    if (pa < 0) return this.raise(pa === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, va);
+    const bus = this.bus;
+    bus.fault = false;
+    const old = bus.read(pa, 4) | 0;
+    if (bus.fault) return this.raise(EXC_STORE_ACCESS, va);
+    let v: number;
+    switch (f5) {
+      case 0: v = (old + src) | 0; break;
+      case 1: v = src; break;
+      case 4: v = old ^ src; break;
+      case 12: v = old & src; break;
+      case 8: v = old | src; break;
+      case 16: v = old < src ? old : src; break;
+      case 20: v = old > src ? old : src; break;
+      case 24: v = old >>> 0 < src >>> 0 ? old : src; break;
+      default: v = old >>> 0 > src >>> 0 ? old : src; break;
+    }
+    this.storeSlow(va, 4, v, icount);
+    if (this.excPending) return;
+    x[rd] = old;
+  }
+
+  // --------------------------------------------------------------- SYSTEM
+
+  /** Executes a SYSTEM instruction at pc; returns the next pc (meaningless if it raised). */
+  private executeSystem(inst: number, pc: number): number {
+    const f3 = (inst >> 12) & 7;
+    if (f3 === 0) return this.executePrivileged(inst, pc);
+    if (f3 === 4) {
+      this.raise(EXC_ILLEGAL, inst);
+      return pc;
+    }
+    const x = this.x;
+    const addr = inst >>> 20;
+    const rd = (inst >> 7) & 31;
+    const rs1 = (inst >> 15) & 31;
+    const op = f3 & 3; // 1 = RW, 2 = RS, 3 = RC
+    const rule = CSR_TABLE[addr];
+    const writes = op === 1 || rs1 !== 0;
+    if (rule === undefined || this.priv < csrMinPriv(addr) || (writes && csrReadOnly(addr)) || (rule.access !== undefined && !rule.access(this, writes))) {
+      this.raise(EXC_ILLEGAL, inst);
+      return pc;
+    }
+    const src = (f3 & 4) !== 0 ? rs1 : x[rs1];
+    // CSRRW with rd = x0 does not read the CSR (no read side effects).
+    const old = op === 1 && rd === 0 ? 0 : rule.read(this);
+    if (writes) rule.write(this, op === 1 ? src : op === 2 ? old | src : old & ~src);
+    x[rd] = old;
+    return (pc + 4) | 0;
+  }
+
+  private executePrivileged(inst: number, pc: number): number {
+    const csr = this.csr;
+    const priv = this.priv;
+    const mstatus = csr[CSR.mstatus];
+    switch (inst) {
+      case 0x00000073: // ECALL
+        this.raise(EXC_ECALL_U + priv, 0);
+        return pc;
+      case 0x00100073: // EBREAK
+        this.raise(EXC_BREAKPOINT, pc);
+        return pc;
+      case 0x30200073: {
+        // MRET
+        if (priv !== PRIV_M) break;
+        const mpp = (mstatus & MSTATUS_MPP) >>> 11;
+        let s = mstatus & ~(MSTATUS_MIE | MSTATUS_MPP);
+        if ((mstatus & MSTATUS_MPIE) !== 0) s |= MSTATUS_MIE;
+        s |= MSTATUS_MPIE;
+        if (mpp !== PRIV_M) s &= ~MSTATUS_MPRV;
+        csr[CSR.mstatus] = s;
+        this.priv = mpp;
+        this.contextChanged();
+        return csr[CSR.mepc] & ~3;
+      }
+      case 0x10200073: {
+        // SRET
+        if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TSR) !== 0)) break;
+        const spp = (mstatus & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
+        let s = mstatus & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
+        if ((mstatus & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
+        s |= MSTATUS_SPIE;
+        csr[CSR.mstatus] = s;
+        this.priv = spp;
+        this.contextChanged();
+        return csr[CSR.sepc] & ~3;
+      }
+      case 0x10500073: {
+        // WFI: U-mode (with S present) and TW=1 below M trap at once.
+        if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TW) !== 0)) break;
+        this.sliceBreak = true;
+        if ((csr[CSR.mip] & csr[CSR.mie]) === 0) {
+          // Retire first: the wait happens after the instruction, so time skipped is
+          // measured from the next instruction's count.
+          this.icount++;
+          const woke = this.host.idle(this);
+          this.icount--;
+          if (!woke) this.stopReason = STOP_IDLE;
+        }
+        return (pc + 4) | 0;
+      }
+      default:
+        // SFENCE.VMA rs1, rs2
+        if ((inst & 0xfe007fff) === 0x12000073) {
+          if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0)) break;
+          // Always a full flush: the TLBs hold superpages as 4 KiB pieces, so flushing
+          // one address could leave other pieces of the same changed leaf behind.
+          this.contextChanged();
+          return (pc + 4) | 0;
+        }
+    }
+    this.raise(EXC_ILLEGAL, inst);
+    return pc;
+  }
+}
