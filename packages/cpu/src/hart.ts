@@ -13,6 +13,8 @@ import {
 } from '@hvrr/mmu';
 import { InsnColumns, INSN_HAS_STORE, type EventSink } from '@hvrr/events';
 import { Counter64 } from './counter64.js';
+import { CodeCache } from './code-cache.js';
+import * as MulDivOps from './muldiv.js';
 import { CSR } from './csr-numbers.js';
 import { buildCsrTable, csrMinPriv, csrReadOnly, type CsrHart, type CsrRule } from './csr-file.js';
 import type { HartHost } from './hart-host.js';
@@ -91,16 +93,25 @@ export class Hart implements CsrHart {
   /** Per RAM page: 1 when stores to it must take the slow path (watched by the host). */
   readonly storeWatch: Uint8Array;
 
+  /** Translated blocks of guest code (block-compiler.ts). */
+  readonly code: CodeCache;
+  /** Whether to run translated blocks (off: interpret everything; tests compare the two). */
+  blocksEnabled = true;
+  /** Attempts made by the block that just ran (set by generated code when it exits early). */
+  blockDone = 0;
+
   /** LR/SC reservation (a virtual address, as QEMU keeps it). */
   resValid = false;
   resAddr = 0;
 
   /** Synchronous exception raised by the instruction being executed. */
-  private excPending = false;
+  /** @internal */
+  excPending = false;
   private excCause = 0;
   private excTval = 0;
   /** Set when the current slice must end after this instruction (CSR side effects, device writes). */
-  private sliceBreak = false;
+  /** @internal */
+  sliceBreak = false;
   private stopReason = -1;
 
   /** Exceptions and interrupts taken, by cause (for --stats). */
@@ -119,6 +130,19 @@ export class Hart implements CsrHart {
     this.bus = bus;
     this.host = host;
     this.storeWatch = new Uint8Array(bus.ram.size >>> 12);
+    this.code = new CodeCache(bus.ram.size);
+    this.code.onNewCodePage = (page) => {
+      // Stores to a page with translated code must take the slow path from now on.
+      const tag = this.storeTlb.tag;
+      const off = this.storeTlb.off;
+      for (let i = 0; i < tag.length; i++) if (tag[i] !== -1 && off[i] >>> 12 === page) tag[i] = -1;
+    };
+  }
+
+  /** The host wrote guest RAM behind the hart's back: drop translations of it. */
+  invalidateCode(pa: number, length: number): void {
+    const off = pa - this.bus.ram.base;
+    if (off >= 0 && off < this.bus.ram.size && length > 0) this.code.invalidateRange(off, length);
   }
 
   // ---------------------------------------------------------------- public API
@@ -199,7 +223,7 @@ export class Hart implements CsrHart {
       let slice = left;
       const untilDeadline = deadline - this.icount;
       if (untilDeadline < slice) slice = untilDeadline > 1 ? untilDeadline : 1;
-      left -= this.execute(slice);
+      left -= this.insnLog !== null || !this.blocksEnabled ? this.execute(slice) : this.executeBlocks(slice);
     }
   }
 
@@ -245,7 +269,70 @@ export class Hart implements CsrHart {
     this.sliceBreak = true;
   }
 
-  // ------------------------------------------------------------ the hot loop
+  // ------------------------------------------------------------ the hot loops
+
+  /**
+   * Runs translated blocks for up to `slice` attempts. A block runs only when it fits
+   * in what is left of the slice, so slices end at exact instruction counts (timer
+   * deadlines, budgets) whatever the blocks look like; the interpreter takes the rest,
+   * and every instruction that blocks do not translate (SYSTEM, AMO, illegal).
+   */
+  private executeBlocks(slice: number): number {
+    const start = this.attempts;
+    const code = this.code;
+    const x = this.x;
+    const ram = this.bus.ram;
+    const r32 = ram.i32;
+    const r16 = ram.i16;
+    const ru16 = ram.u16;
+    const r8 = ram.i8;
+    const ru8 = ram.u8;
+    const ftag = this.fetchTlb.tag;
+    const foff = this.fetchTlb.off;
+    const ltag = this.loadTlb.tag;
+    const loff = this.loadTlb.off;
+    const stag = this.storeTlb.tag;
+    const soff = this.storeTlb.off;
+    this.sliceBreak = false;
+    for (;;) {
+      const done = this.attempts - start;
+      if (done >= slice) break;
+      const pc = this.pc;
+      const vpn = pc >>> 12;
+      const i = vpn & TLB_MASK;
+      let id = -1;
+      if (ftag[i] === vpn) {
+        const off = foff[i] + (pc & 0xfff);
+        const table = code.pages[off >>> 12];
+        id = table === undefined ? 0 : table[(off & 0xfff) >>> 2];
+        if (id > 0 && code.pcs[id] !== pc) id = 0;
+        if (id === 0) id = code.compile(r32, off, pc);
+      }
+      if (id < 0 || code.lens[id] > slice - done) {
+        // Untranslatable here, a TLB miss, or too long for what is left: interpret.
+        this.execute(id < 0 ? 1 : slice - done);
+        if (this.sliceBreak) break;
+        continue;
+      }
+      // Slow paths inside the block set icount to the instruction they serve (events
+      // are stamped with it); the block's own count is settled from the entry value.
+      const icount = this.icount;
+      this.blockDone = code.lens[id];
+      const next = code.fns[id](this, x, r32, r16, ru16, r8, ru8, ltag, loff, stag, soff, MulDivOps);
+      const k = this.blockDone;
+      this.attempts += k;
+      this.pc = next;
+      if (this.excPending) {
+        this.excPending = false;
+        this.icount = icount + k - 1;
+        this.takeTrap(this.excCause, false, this.excTval);
+        break;
+      }
+      this.icount = icount + k;
+      if (this.sliceBreak) break;
+    }
+    return this.attempts - start;
+  }
 
   /** Executes up to `slice` attempts; returns how many were made. */
   private execute(slice: number): number {
@@ -289,16 +376,21 @@ export class Hart implements CsrHart {
       const ipc = pc;
       n++;
       const rd = (inst >> 7) & 31;
-      switch (inst & 0x7f) {
-        case 0x37: // LUI
+      if ((inst & 3) !== 3) {
+        this.raise(EXC_ILLEGAL, inst);
+        break;
+      }
+      // Dense case values over opcode[6:2] let V8 build a jump table.
+      switch ((inst >>> 2) & 31) {
+        case 13: // LUI
           x[rd] = inst & 0xfffff000;
           pc = (pc + 4) | 0;
           break;
-        case 0x17: // AUIPC
+        case 5: // AUIPC
           x[rd] = (pc + (inst & 0xfffff000)) | 0;
           pc = (pc + 4) | 0;
           break;
-        case 0x6f: {
+        case 27: {
           // JAL
           const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1);
           const target = (pc + imm) | 0;
@@ -310,7 +402,7 @@ export class Hart implements CsrHart {
           pc = target;
           break;
         }
-        case 0x67: {
+        case 25: {
           // JALR
           if ((inst & 0x7000) !== 0) {
             this.raise(EXC_ILLEGAL, inst);
@@ -325,7 +417,7 @@ export class Hart implements CsrHart {
           pc = target;
           break;
         }
-        case 0x63: {
+        case 24: {
           // BRANCH
           const a = x[(inst >> 15) & 31];
           const b = x[(inst >> 20) & 31];
@@ -352,7 +444,7 @@ export class Hart implements CsrHart {
           } else pc = (pc + 4) | 0;
           break;
         }
-        case 0x03: {
+        case 0: {
           // LOAD
           const va = (x[(inst >> 15) & 31] + (inst >> 20)) | 0;
           const vpn = va >>> 12;
@@ -376,7 +468,7 @@ export class Hart implements CsrHart {
           if (this.sliceBreak) break main;
           break;
         }
-        case 0x23: {
+        case 8: {
           // STORE
           const va = (x[(inst >> 15) & 31] + (((inst >> 25) << 5) | rd)) | 0;
           const v = x[(inst >> 20) & 31];
@@ -406,7 +498,7 @@ export class Hart implements CsrHart {
           if (this.sliceBreak) break main;
           break;
         }
-        case 0x13: {
+        case 4: {
           // OP-IMM
           const a = x[(inst >> 15) & 31];
           const imm = inst >> 20;
@@ -437,7 +529,7 @@ export class Hart implements CsrHart {
           pc = (pc + 4) | 0;
           break;
         }
-        case 0x33: {
+        case 12: {
           // OP and M
           const a = x[(inst >> 15) & 31];
           const b = x[(inst >> 20) & 31];
@@ -474,7 +566,7 @@ export class Hart implements CsrHart {
           pc = (pc + 4) | 0;
           break;
         }
-        case 0x0f: {
+        case 3: {
           // MISC-MEM: FENCE (any fm/pred/succ) and FENCE.I are no-ops on one in-order
           // hart that decodes from RAM every time.
           const f3 = (inst >> 12) & 7;
@@ -485,7 +577,7 @@ export class Hart implements CsrHart {
           pc = (pc + 4) | 0;
           break;
         }
-        case 0x73:
+        case 28:
           // SYSTEM: CSRs, ECALL, EBREAK, xRET, WFI, SFENCE.VMA
           this.pc = pc;
           this.icount = icBase + n - 1;
@@ -496,7 +588,7 @@ export class Hart implements CsrHart {
             break main;
           }
           break;
-        case 0x2f:
+        case 11:
           // AMO
           this.icount = icBase + n - 1;
           this.executeAmo(inst, icBase + n - 1);
@@ -543,7 +635,8 @@ export class Hart implements CsrHart {
 
   // --------------------------------------------------------- exceptions, traps
 
-  private raise(cause: number, tval: number): void {
+  /** @internal (generated blocks call it) */
+  raise(cause: number, tval: number): void {
     this.excPending = true;
     this.excCause = cause;
     this.excTval = tval;
@@ -640,7 +733,8 @@ export class Hart implements CsrHart {
   }
 
   /** Loads through the page walk; raises on a fault (then the return value is meaningless). */
-  private loadSlow(va: number, size: 1 | 2 | 4, signed: boolean, icount: number): number {
+  /** @internal (generated blocks call it) */
+  loadSlow(va: number, size: 1 | 2 | 4, signed: boolean, icount: number): number {
     this.icount = icount;
     let v: number;
     if ((va & (size - 1)) !== 0) {
@@ -682,7 +776,8 @@ export class Hart implements CsrHart {
     return v;
   }
 
-  private storeSlow(va: number, size: 1 | 2 | 4, value: number, icount: number): void {
+  /** @internal (generated blocks call it) */
+  storeSlow(va: number, size: 1 | 2 | 4, value: number, icount: number): void {
     this.icount = icount;
     if ((va & (size - 1)) !== 0) {
       // Misaligned stores complete byte by byte; both pages are checked first so a
@@ -723,8 +818,9 @@ export class Hart implements CsrHart {
       if (size === 4) ram.i32[off >>> 2] = value;
       else if (size === 2) ram.u16[off >>> 1] = value;
       else ram.u8[off] = value;
+      const keepsCode = this.code.written(off, size);
       if (this.storeWatch[off >>> 12] !== 0) this.host.watchedStore(pa, size);
-      else if (this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
+      else if (!keepsCode && this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
       return;
     }
     bus.fault = false;
@@ -829,8 +925,8 @@ export class Hart implements CsrHart {
       case 0x00000073: // ECALL
         this.raise(EXC_ECALL_U + priv, 0);
         return pc;
-      case 0x00100073: // EBREAK
-        this.raise(EXC_BREAKPOINT, pc);
+      case 0x00100073: // EBREAK: the spec allows tval = 0 or the pc; QEMU 7.2 writes 0.
+        this.raise(EXC_BREAKPOINT, 0);
         return pc;
       case 0x30200073: {
         // MRET
@@ -861,7 +957,10 @@ export class Hart implements CsrHart {
         // WFI: U-mode (with S present) and TW=1 below M trap at once.
         if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TW) !== 0)) break;
         this.sliceBreak = true;
-        if ((csr[CSR.mip] & csr[CSR.mie]) === 0) {
+        // The spec requires waking for pending interrupts enabled in mie and allows
+        // waking at any time; hvrr wakes on any pending interrupt, masked or not
+        // (the ISA tests' wfi case relies on that).
+        if (csr[CSR.mip] === 0) {
           // Retire first: the wait happens after the instruction, so time skipped is
           // measured from the next instruction's count.
           this.icount++;

@@ -12,8 +12,19 @@ export const CLINT_SIZE = 0x10000;
  */
 export class Clint implements MmioDevice {
   readonly name = 'clint';
-  /** mtimecmp as a number (64-bit values up to 2^53 exactly; the reset value is all ones). */
-  mtimecmp = 2 ** 64 - 1;
+  /** mtimecmp as two unsigned halves, exact (the reset value is all ones). */
+  private cmpLo = 0xffffffff;
+  private cmpHi = 0xffffffff;
+
+  /** mtimecmp as a number: exact below 2^53, and only ever compared with mtime. */
+  get mtimecmp(): number {
+    return this.cmpHi * 2 ** 32 + this.cmpLo;
+  }
+
+  /** Whether mtimecmp holds a value mtime can reach (mtime starts at 0 and stays far below 2^53). */
+  get armed(): boolean {
+    return this.cmpHi < 0x200000;
+  }
 
   constructor(
     private readonly board: BoardContext,
@@ -33,9 +44,9 @@ export class Clint implements MmioDevice {
       case 0x0:
         return (board.hart.csr[0x344] >>> IRQ_MSI) & 1;
       case 0x4000:
-        return lo(this.mtimecmp);
+        return this.cmpLo | 0;
       case 0x4004:
-        return hi(this.mtimecmp);
+        return this.cmpHi | 0;
       case 0xbff8:
         return lo(board.clock.mtime(board.hart.icount));
       case 0xbffc:
@@ -59,17 +70,17 @@ export class Clint implements MmioDevice {
         board.hart.setPending(IRQ_MSI, (value & 1) !== 0);
         break;
       case 0x4000:
-        this.mtimecmp = hi(this.mtimecmp) * 2 ** 32 + (value >>> 0);
+        this.cmpLo = value >>> 0;
         this.onTimerChange();
         break;
       case 0x4004:
-        this.mtimecmp = (value >>> 0) * 2 ** 32 + lo(this.mtimecmp);
+        this.cmpHi = value >>> 0;
         this.onTimerChange();
         break;
       case 0xbff8:
       case 0xbffc: {
         const now = board.clock.mtime(board.hart.icount);
-        const next = aligned === 0xbff8 ? hi(now) * 2 ** 32 + (value >>> 0) : (value >>> 0) * 2 ** 32 + lo(now);
+        const next = aligned === 0xbff8 ? Math.floor(now / 2 ** 32) * 2 ** 32 + (value >>> 0) : (value >>> 0) * 2 ** 32 + (now % 2 ** 32);
         board.clock.mtimeOffset += next - now;
         this.onTimerChange();
         break;

@@ -268,3 +268,36 @@ describe('dtc accepts the blob', () => {
     }
   });
 });
+
+// QEMU's own virt tree: our parser must read a blob we did not write, and every node
+// we emit (bar /reserved-memory, which firmware adds there) must sit at the same path
+// with the same compatible strings, so a kernel finds the devices where QEMU puts them.
+describe('agreement with QEMU virt', () => {
+  const hasQemu = spawnSync('qemu-system-riscv32', ['--version']).status === 0;
+  it.skipIf(!hasQemu)('has the same paths and compatibles as the tree QEMU dumps', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hvrr-dtb-'));
+    try {
+      const dumped = join(dir, 'qemu.dtb');
+      spawnSync('qemu-system-riscv32', ['-machine', `virt,dumpdtb=${dumped}`, '-bios', 'none', '-nographic'], { stdio: 'ignore' });
+      const qemu = parseDeviceTree(readFileSync(dumped));
+      expect(deviceTreeStrings(at(qemu, '/chosen').props.get('stdout-path')!)).toEqual(['/soc/serial@10000000']);
+
+      const ours = parseDeviceTree(buildDeviceTree(virt));
+      const paths: string[] = [];
+      const walk = (n: DeviceTreeNode, path: string) => {
+        paths.push(path || '/');
+        n.children.forEach((c) => walk(c, `${path}/${c.name}`));
+      };
+      walk(ours, '');
+      expect(paths.length).toBeGreaterThan(8);
+      for (const path of paths) {
+        const theirs = at(qemu, path);
+        const mine = at(ours, path);
+        if (mine.props.has('compatible')) expect(str(mine, 'compatible'), path).toEqual(str(theirs, 'compatible'));
+        if (mine.props.has('reg')) expect(num(mine, 'reg'), path).toEqual(num(theirs, 'reg'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

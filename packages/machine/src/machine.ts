@@ -189,7 +189,7 @@ export class Machine implements HartHost, BoardContext {
       const stop = this.hart.run(budget);
       budget -= this.hart.attempts - before;
       if (stop === STOP_IDLE && this.outcome === null)
-        this.outcome = { kind: 'idle', message: 'the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed and enabled' };
+        this.outcome = { kind: 'idle', message: 'the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed' };
       if (stop === STOP_BUDGET) break;
     }
     return this.outcome;
@@ -204,10 +204,9 @@ export class Machine implements HartHost, BoardContext {
   sync(hart: Hart): number {
     const clock = this.clock;
     const now = clock.mtime(hart.icount);
-    const mtimecmp = this.clint.mtimecmp;
-    const mtip = now >= mtimecmp;
+    const mtip = now >= this.clint.mtimecmp;
     if (((hart.csr[CSR.mip] >>> IRQ_MTI) & 1) !== (mtip ? 1 : 0)) hart.setPending(IRQ_MTI, mtip);
-    let deadline = mtip ? Infinity : clock.icountAt(mtimecmp);
+    let deadline = mtip || !this.clint.armed ? Infinity : clock.icountAt(this.clint.mtimecmp);
     const fw = this.firmware;
     if (fw !== null && fw.stimecmp !== Infinity) {
       if (now >= fw.stimecmp) {
@@ -219,11 +218,10 @@ export class Machine implements HartHost, BoardContext {
   }
 
   idle(hart: Hart): boolean {
-    const mie = hart.csr[CSR.mie];
-    let deadline = Infinity;
-    if (((mie >>> IRQ_MTI) & 1) !== 0 && this.clint.mtimecmp < 2 ** 64 - 1) deadline = this.clock.icountAt(this.clint.mtimecmp);
+    // WFI wakes on any pending interrupt (see Hart), so the next armed timer ends the wait.
+    let deadline = this.clint.armed ? this.clock.icountAt(this.clint.mtimecmp) : Infinity;
     const fw = this.firmware;
-    if (fw !== null && ((mie >>> IRQ_STI) & 1) !== 0 && fw.stimecmp !== Infinity) deadline = Math.min(deadline, this.clock.icountAt(fw.stimecmp));
+    if (fw !== null && fw.stimecmp !== Infinity) deadline = Math.min(deadline, this.clock.icountAt(fw.stimecmp));
     if (deadline === Infinity) return false;
     this.clock.skipTo(hart.icount, deadline);
     return true;

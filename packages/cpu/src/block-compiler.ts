@@ -1,0 +1,204 @@
+import { TLB_MASK } from '@hvrr/mmu';
+
+/**
+ * Translates a basic block of guest code into a JavaScript function (DESIGN.md "Speed
+ * in V8": per-block functions run several times faster than a switch interpreter).
+ *
+ * A block is straight-line code from its first instruction up to and including one
+ * control transfer (branch, JAL, JALR), or up to the end of the page, or MAX_BLOCK
+ * instructions. Instructions that need the hart's full machinery (SYSTEM, AMO,
+ * illegal encodings) end a block before them; the interpreter runs those.
+ *
+ * The generated function returns the next pc. It keeps exceptions precise: a fault on
+ * the k-th instruction sets `h.blockDone = k + 1` (attempts made) and returns that
+ * instruction's pc with the exception pending, exactly as the interpreter would.
+ * Virtual pcs are baked in as constants, so a block is only reused at the same pc.
+ */
+export const MAX_BLOCK = 64;
+
+export type BlockFn = (
+  h: BlockHart,
+  x: Int32Array,
+  r32: Int32Array,
+  r16: Int16Array,
+  ru16: Uint16Array,
+  r8: Int8Array,
+  ru8: Uint8Array,
+  ltag: Int32Array,
+  loff: Int32Array,
+  stag: Int32Array,
+  soff: Int32Array,
+  M: MulDiv,
+) => number;
+
+/** What generated code may call on the hart. */
+export interface BlockHart {
+  icount: number;
+  blockDone: number;
+  excPending: boolean;
+  sliceBreak: boolean;
+  raise(cause: number, tval: number): void;
+  loadSlow(va: number, size: 1 | 2 | 4, signed: boolean, icount: number): number;
+  storeSlow(va: number, size: 1 | 2 | 4, value: number, icount: number): void;
+}
+
+export interface MulDiv {
+  mulh(a: number, b: number): number;
+  mulhsu(a: number, b: number): number;
+  mulhu(a: number, b: number): number;
+  div(a: number, b: number): number;
+  divu(a: number, b: number): number;
+  rem(a: number, b: number): number;
+  remu(a: number, b: number): number;
+}
+
+export interface TranslatedBlock {
+  fn: BlockFn;
+  /** Instructions in the block (attempts when it runs to its end). */
+  length: number;
+}
+
+const PARAMS = ['h', 'x', 'r32', 'r16', 'ru16', 'r8', 'ru8', 'ltag', 'loff', 'stag', 'soff', 'M'];
+
+/**
+ * Translates the block at virtual `pc`, whose instructions start at word `wordIndex`
+ * of RAM. Returns null when the first instruction cannot be translated.
+ */
+export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): TranslatedBlock | null {
+  const lines: string[] = [];
+  const wordsLeftInPage = 1024 - (wordIndex & 1023);
+  const limit = Math.min(MAX_BLOCK, wordsLeftInPage);
+  let k = 0;
+  let terminated = false;
+  for (; k < limit && !terminated; k++) {
+    const inst = ram[wordIndex + k];
+    const P = (pc + 4 * k) | 0;
+    const code = translateInstruction(inst, P, k);
+    if (code === null) break;
+    lines.push(code.text);
+    terminated = code.ends;
+  }
+  if (lines.length === 0) return null;
+  const length = lines.length;
+  if (!terminated) lines.push(`return ${(pc + 4 * length) | 0};`);
+  const fn = new Function(...PARAMS, lines.join('\n')) as BlockFn;
+  return { fn, length };
+}
+
+interface InstructionCode {
+  text: string;
+  /** True for a control transfer: the block ends with it. */
+  ends: boolean;
+}
+
+function reg(r: number): string {
+  return r === 0 ? '0' : `x[${r}]`;
+}
+
+function translateInstruction(inst: number, P: number, k: number): InstructionCode | null {
+  if ((inst & 3) !== 3) return null;
+  const rd = (inst >> 7) & 31;
+  const rs1 = (inst >> 15) & 31;
+  const rs2 = (inst >> 20) & 31;
+  const f3 = (inst >>> 12) & 7;
+  const f7 = inst >>> 25;
+  const a = reg(rs1);
+  const b = reg(rs2);
+  const set = (expr: string): InstructionCode => ({ text: rd === 0 ? '' : `x[${rd}] = ${expr};`, ends: false });
+  const fault = `{ h.blockDone = ${k + 1}; return ${P}; }`;
+  const misalignedJump = (target: string) => `{ h.raise(0, ${target}); h.blockDone = ${k + 1}; return ${P}; }`;
+
+  switch ((inst >>> 2) & 31) {
+    case 13: // LUI
+      return set(`${inst & 0xfffff000}`);
+    case 5: // AUIPC
+      return set(`${(P + (inst & 0xfffff000)) | 0}`);
+    case 4: {
+      const imm = inst >> 20;
+      const sh = rs2;
+      switch (f3) {
+        case 0: return set(`(${a} + ${imm}) | 0`);
+        case 2: return set(`${a} < ${imm} ? 1 : 0`);
+        case 3: return set(`(${a} >>> 0) < ${imm >>> 0} ? 1 : 0`);
+        case 4: return set(`${a} ^ ${imm}`);
+        case 6: return set(`${a} | ${imm}`);
+        case 7: return set(`${a} & ${imm}`);
+        case 1: return f7 === 0 ? set(`${a} << ${sh}`) : null;
+        default: return f7 === 0 ? set(`${a} >>> ${sh}`) : f7 === 0x20 ? set(`${a} >> ${sh}`) : null;
+      }
+    }
+    case 12: {
+      if (f7 === 0) {
+        const ops = [`(${a} + ${b}) | 0`, `${a} << (${b} & 31)`, `${a} < ${b} ? 1 : 0`, `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`, `${a} ^ ${b}`, `${a} >>> (${b} & 31)`, `${a} | ${b}`, `${a} & ${b}`];
+        return set(ops[f3]);
+      }
+      if (f7 === 1) {
+        const ops = [`Math.imul(${a}, ${b})`, `M.mulh(${a}, ${b})`, `M.mulhsu(${a}, ${b})`, `M.mulhu(${a}, ${b})`, `M.div(${a}, ${b})`, `M.divu(${a}, ${b})`, `M.rem(${a}, ${b})`, `M.remu(${a}, ${b})`];
+        return set(ops[f3]);
+      }
+      if (f7 === 0x20 && f3 === 0) return set(`(${a} - ${b}) | 0`);
+      if (f7 === 0x20 && f3 === 5) return set(`${a} >> (${b} & 31)`);
+      return null;
+    }
+    case 0: {
+      // Loads
+      if (f3 === 3 || f3 > 5) return null;
+      const size = f3 === 2 ? 4 : (f3 & 1) !== 0 ? 2 : 1;
+      const view = ['r8', 'r16', 'r32', '', 'ru8', 'ru16'][f3];
+      const index = size === 4 ? '(loff[i] + (va & 0xfff)) >> 2' : size === 2 ? '(loff[i] + (va & 0xfff)) >> 1' : 'loff[i] + (va & 0xfff)';
+      const aligned = size === 1 ? '' : ` && (va & ${size - 1}) === 0`;
+      const dest = rd === 0 ? '' : `x[${rd}] = v;`;
+      return {
+        text: `{ const va = (${a} + ${inst >> 20}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK}; let v;
+if (ltag[i] === vpn${aligned}) v = ${view}[${index}];
+else { v = h.loadSlow(va, ${size}, ${f3 < 4}, h.icount + ${k}); if (h.excPending) ${fault} }
+${dest} }`,
+        ends: false,
+      };
+    }
+    case 8: {
+      // Stores
+      if (f3 > 2) return null;
+      const size = 1 << f3;
+      const view = ['r8', 'r16', 'r32'][f3];
+      const index = size === 4 ? '(soff[i] + (va & 0xfff)) >> 2' : size === 2 ? '(soff[i] + (va & 0xfff)) >> 1' : 'soff[i] + (va & 0xfff)';
+      const aligned = size === 1 ? '' : ` && (va & ${size - 1}) === 0`;
+      const imm = ((inst >> 25) << 5) | rd;
+      return {
+        text: `{ const va = (${a} + ${imm}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK};
+if (stag[i] === vpn${aligned}) ${view}[${index}] = ${b};
+else { h.storeSlow(va, ${size}, ${b}, h.icount + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; return ${(P + 4) | 0}; } } }`,
+        ends: false,
+      };
+    }
+    case 3: // FENCE, FENCE.I: stores into translated code already invalidate it
+      return f3 <= 1 ? { text: '', ends: false } : null;
+    case 24: {
+      // Branches
+      const conds = [`${a} === ${b}`, `${a} !== ${b}`, '', '', `${a} < ${b}`, `${a} >= ${b}`, `(${a} >>> 0) < (${b} >>> 0)`, `(${a} >>> 0) >= (${b} >>> 0)`];
+      const cond = conds[f3];
+      if (cond === '') return null;
+      const imm = ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
+      const target = (P + imm) | 0;
+      const taken = (target & 3) !== 0 ? misalignedJump(`${target}`) : `return ${target};`;
+      return { text: `if (${cond}) ${taken}\nreturn ${(P + 4) | 0};`, ends: true };
+    }
+    case 27: {
+      // JAL
+      const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1);
+      const target = (P + imm) | 0;
+      if ((target & 3) !== 0) return { text: misalignedJump(`${target}`), ends: true };
+      return { text: `${rd === 0 ? '' : `x[${rd}] = ${(P + 4) | 0}; `}return ${target};`, ends: true };
+    }
+    case 25: {
+      // JALR
+      if (f3 !== 0) return null;
+      return {
+        text: `{ const t = (${a} + ${inst >> 20}) & -2; if ((t & 2) !== 0) ${misalignedJump('t')} ${rd === 0 ? '' : `x[${rd}] = ${(P + 4) | 0}; `}return t; }`,
+        ends: true,
+      };
+    }
+    default:
+      return null;
+  }
+}
