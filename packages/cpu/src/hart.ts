@@ -139,6 +139,15 @@ export class Hart implements CsrHart {
     };
   }
 
+  /**
+   * Starts a new dirty-page epoch: clears Ram.dirty and flushes the store TLB, so the
+   * next store to each page goes through the slow path and marks it again.
+   */
+  clearDirtyPages(): void {
+    this.bus.ram.dirty.fill(0);
+    this.storeTlb.flush();
+  }
+
   /** The host wrote guest RAM behind the hart's back: drop translations of it. */
   invalidateCode(pa: number, length: number): void {
     const off = pa - this.bus.ram.base;
@@ -815,6 +824,7 @@ export class Hart implements CsrHart {
     const ram = bus.ram;
     const off = pa - ram.base;
     if (off >= 0 && off < ram.size) {
+      ram.dirty[off >>> 12] = 1;
       if (size === 4) ram.i32[off >>> 2] = value;
       else if (size === 2) ram.u16[off >>> 1] = value;
       else ram.u8[off] = value;

@@ -161,6 +161,8 @@ export class Machine implements HartHost, BoardContext {
     const ram = this.bus.ram;
     if (!ram.contains(pa, bytes.length)) return;
     ram.u8.set(bytes, pa - ram.base);
+    for (let p = (pa - ram.base) >>> 12; p <= (pa - ram.base + bytes.length - 1) >>> 12; p++) ram.dirty[p] = 1;
+    this.hart.invalidateCode(pa, bytes.length);
     const sink = this.sink;
     if (sink !== null && sink.wantsEvents) sink.emit({ type: 'hostwrite', icount: this.hart.icount, addr: pa, bytes: bytes.slice(), source });
   }

@@ -64,6 +64,7 @@ export class PhysicalBus {
     const ram = this.ram;
     const off = pa - ram.base;
     if (off >= 0 && off + size <= ram.size) {
+      ram.dirty[off >>> 12] = 1;
       if (size === 4) ram.i32[off >>> 2] = value;
       else if (size === 2) ram.u16[off >>> 1] = value;
       else ram.u8[off] = value;
