@@ -24,6 +24,7 @@ export function buildProgram(): Command {
     .description('hvrr: a deterministic record/replay emulator of a RISC-V (RV32IMA) machine with a hypervisor')
     .version(HVRR_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(`hvrr: ${str}`) })
     .exitOverride();
 
   addRunOptions(

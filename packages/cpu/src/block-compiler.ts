@@ -4,9 +4,9 @@ import { TLB_MASK } from '@hvrr/mmu';
  * Translates a basic block of guest code into a JavaScript function (DESIGN.md "Speed
  * in V8": per-block functions run several times faster than a switch interpreter).
  *
- * A block is straight-line code from its first instruction up to and including one
- * control transfer (branch, JAL, JALR), or up to the end of the page, or MAX_BLOCK
- * instructions. Instructions that need the hart's full machinery (SYSTEM, AMO,
+ * A block is code from its first instruction up to and including an unconditional
+ * jump (JAL, JALR), or up to the end of the page, or MAX_BLOCK instructions; a
+ * conditional branch inside it is a side exit that reports how far the block got. Instructions that need the hart's full machinery (SYSTEM, AMO,
  * illegal encodings) end a block before them; the interpreter runs those.
  *
  * The generated function returns the next pc. It keeps exceptions precise: a fault on
@@ -66,6 +66,7 @@ const PARAMS = ['h', 'x', 'r32', 'r16', 'ru16', 'r8', 'ru8', 'ltag', 'loff', 'st
  */
 export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): TranslatedBlock | null {
   const lines: string[] = [];
+  use = { used: new Set(), written: new Set() };
   const wordsLeftInPage = 1024 - (wordIndex & 1023);
   const limit = Math.min(MAX_BLOCK, wordsLeftInPage);
   let k = 0;
@@ -80,8 +81,15 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
   }
   if (lines.length === 0) return null;
   const length = lines.length;
-  if (!terminated) lines.push(`return ${(pc + 4 * length) | 0};`);
-  const fn = new Function(...PARAMS, lines.join('\n')) as BlockFn;
+  if (!terminated) lines.push(ret(`${(pc + 4 * length) | 0}`));
+  const regs = [...use.used].sort((a, b) => a - b);
+  const load = regs.length ? `let ${regs.map((r) => `g${r} = x[${r}]`).join(', ')};\n` : '';
+  const writeBack = [...use.written]
+    .sort((a, b) => a - b)
+    .map((r) => `x[${r}] = g${r}; `)
+    .join('');
+  const body = load + lines.join('\n').split(WRITE_BACK).join(writeBack);
+  const fn = new Function(...PARAMS, body) as BlockFn;
   return { fn, length };
 }
 
@@ -91,8 +99,28 @@ interface InstructionCode {
   ends: boolean;
 }
 
+/**
+ * Registers live in JavaScript locals inside a block (DESIGN.md measured 5-25% over
+ * typed-array slots): every register the block touches is loaded on entry, and the
+ * ones it writes are stored back before each return (the WRITE_BACK placeholder).
+ */
+const WRITE_BACK = '\u0000';
+
+interface RegisterUse {
+  used: Set<number>;
+  written: Set<number>;
+}
+
+let use: RegisterUse = { used: new Set(), written: new Set() };
+
 function reg(r: number): string {
-  return r === 0 ? '0' : `x[${r}]`;
+  if (r === 0) return '0';
+  use.used.add(r);
+  return `g${r}`;
+}
+
+function ret(expr: string): string {
+  return `${WRITE_BACK}return ${expr};`;
 }
 
 function translateInstruction(inst: number, P: number, k: number): InstructionCode | null {
@@ -104,9 +132,13 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
   const f7 = inst >>> 25;
   const a = reg(rs1);
   const b = reg(rs2);
-  const set = (expr: string): InstructionCode => ({ text: rd === 0 ? '' : `x[${rd}] = ${expr};`, ends: false });
-  const fault = `{ h.blockDone = ${k + 1}; return ${P}; }`;
-  const misalignedJump = (target: string) => `{ h.raise(0, ${target}); h.blockDone = ${k + 1}; return ${P}; }`;
+  const dest = (): string => {
+    use.written.add(rd);
+    return reg(rd);
+  };
+  const set = (expr: string): InstructionCode => ({ text: rd === 0 ? '' : `${dest()} = ${expr};`, ends: false });
+  const fault = `{ h.blockDone = ${k + 1}; ${ret(`${P}`)} }`;
+  const misalignedJump = (target: string) => `{ h.raise(0, ${target}); h.blockDone = ${k + 1}; ${ret(`${P}`)} }`;
 
   switch ((inst >>> 2) & 31) {
     case 13: // LUI
@@ -147,12 +179,12 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
       const view = ['r8', 'r16', 'r32', '', 'ru8', 'ru16'][f3];
       const index = size === 4 ? '(loff[i] + (va & 0xfff)) >> 2' : size === 2 ? '(loff[i] + (va & 0xfff)) >> 1' : 'loff[i] + (va & 0xfff)';
       const aligned = size === 1 ? '' : ` && (va & ${size - 1}) === 0`;
-      const dest = rd === 0 ? '' : `x[${rd}] = v;`;
+      const assign = rd === 0 ? '' : `${dest()} = v;`;
       return {
         text: `{ const va = (${a} + ${inst >> 20}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK}; let v;
 if (ltag[i] === vpn${aligned}) v = ${view}[${index}];
 else { v = h.loadSlow(va, ${size}, ${f3 < 4}, h.icount + ${k}); if (h.excPending) ${fault} }
-${dest} }`,
+${assign} }`,
         ends: false,
       };
     }
@@ -167,7 +199,7 @@ ${dest} }`,
       return {
         text: `{ const va = (${a} + ${imm}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK};
 if (stag[i] === vpn${aligned}) ${view}[${index}] = ${b};
-else { h.storeSlow(va, ${size}, ${b}, h.icount + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; return ${(P + 4) | 0}; } } }`,
+else { h.storeSlow(va, ${size}, ${b}, h.icount + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; ${ret(`${(P + 4) | 0}`)} } } }`,
         ends: false,
       };
     }
@@ -180,21 +212,23 @@ else { h.storeSlow(va, ${size}, ${b}, h.icount + ${k}); if (h.excPending) ${faul
       if (cond === '') return null;
       const imm = ((inst >> 31) << 12) | (((inst >> 7) & 1) << 11) | (((inst >> 25) & 0x3f) << 5) | (((inst >> 8) & 0xf) << 1);
       const target = (P + imm) | 0;
-      const taken = (target & 3) !== 0 ? misalignedJump(`${target}`) : `return ${target};`;
-      return { text: `if (${cond}) ${taken}\nreturn ${(P + 4) | 0};`, ends: true };
+      // A conditional branch is a side exit: the block goes on with the fall-through path,
+      // so loops with tests in them still make long blocks.
+      const taken = (target & 3) !== 0 ? misalignedJump(`${target}`) : `{ h.blockDone = ${k + 1}; ${ret(`${target}`)} }`;
+      return { text: `if (${cond}) ${taken}`, ends: false };
     }
     case 27: {
       // JAL
       const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1);
       const target = (P + imm) | 0;
       if ((target & 3) !== 0) return { text: misalignedJump(`${target}`), ends: true };
-      return { text: `${rd === 0 ? '' : `x[${rd}] = ${(P + 4) | 0}; `}return ${target};`, ends: true };
+      return { text: `${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ret(`${target}`)}`, ends: true };
     }
     case 25: {
       // JALR
       if (f3 !== 0) return null;
       return {
-        text: `{ const t = (${a} + ${inst >> 20}) & -2; if ((t & 2) !== 0) ${misalignedJump('t')} ${rd === 0 ? '' : `x[${rd}] = ${(P + 4) | 0}; `}return t; }`,
+        text: `{ const t = (${a} + ${inst >> 20}) & -2; if ((t & 2) !== 0) ${misalignedJump('t')} ${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ret('t')} }`,
         ends: true,
       };
     }
