@@ -113,6 +113,7 @@ interface RegisterUse {
 
 let use: RegisterUse = { used: new Set(), written: new Set() };
 
+/** Every value a register local holds must be an int32 (`>>>` results are | 0'd). */
 function reg(r: number): string {
   if (r === 0) return '0';
   use.used.add(r);
@@ -156,12 +157,12 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
         case 6: return set(`${a} | ${imm}`);
         case 7: return set(`${a} & ${imm}`);
         case 1: return f7 === 0 ? set(`${a} << ${sh}`) : null;
-        default: return f7 === 0 ? set(`${a} >>> ${sh}`) : f7 === 0x20 ? set(`${a} >> ${sh}`) : null;
+        default: return f7 === 0 ? set(`(${a} >>> ${sh}) | 0`) : f7 === 0x20 ? set(`${a} >> ${sh}`) : null;
       }
     }
     case 12: {
       if (f7 === 0) {
-        const ops = [`(${a} + ${b}) | 0`, `${a} << (${b} & 31)`, `${a} < ${b} ? 1 : 0`, `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`, `${a} ^ ${b}`, `${a} >>> (${b} & 31)`, `${a} | ${b}`, `${a} & ${b}`];
+        const ops = [`(${a} + ${b}) | 0`, `${a} << (${b} & 31)`, `${a} < ${b} ? 1 : 0`, `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`, `${a} ^ ${b}`, `(${a} >>> (${b} & 31)) | 0`, `${a} | ${b}`, `${a} & ${b}`];
         return set(ops[f3]);
       }
       if (f7 === 1) {

@@ -474,7 +474,11 @@ export class Hart implements CsrHart {
           if (this.excPending) break main;
           x[rd] = v;
           pc = (pc + 4) | 0;
-          if (this.sliceBreak) break main;
+          if (this.sliceBreak) {
+            // A device access ended the slice: the instruction still retired.
+            if (log !== null) this.logRetired(log, ipc, inst);
+            break main;
+          }
           break;
         }
         case 8: {
@@ -504,7 +508,11 @@ export class Hart implements CsrHart {
           }
           if (this.excPending) break main;
           pc = (pc + 4) | 0;
-          if (this.sliceBreak) break main;
+          if (this.sliceBreak) {
+            // A device access ended the slice: the instruction still retired.
+            if (log !== null) this.logRetired(log, ipc, inst);
+            break main;
+          }
           break;
         }
         case 4: {
