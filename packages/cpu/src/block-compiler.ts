@@ -89,9 +89,20 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
     .map((r) => `x[${r}] = g${r}; `)
     .join('');
   const body = load + lines.join('\n').split(WRITE_BACK).join(writeBack);
-  const fn = new Function(...PARAMS, body) as BlockFn;
+  // The same code at the same pc translates to the same source (fork copies a process's
+  // pages, exec reloads the same program): compile it once.
+  let fn = compiled.get(body);
+  if (fn === undefined) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    fn = new Function(...PARAMS, body) as BlockFn;
+    compiled.set(body, fn);
+  }
   return { fn, length };
 }
+
+/** Compiled functions by source text, shared by every copy of the same code. */
+const compiled = new Map<string, BlockFn>();
+const MAX_COMPILED = 1 << 16;
 
 interface InstructionCode {
   text: string;

@@ -2,6 +2,8 @@ import { translateBlock, type BlockFn } from './block-compiler.js';
 
 /** Blocks kept before the whole cache is dropped and rebuilt (bounds memory). */
 const MAX_BLOCKS = 1 << 17;
+/** Times a block start is interpreted before it is translated. */
+const HOT_THRESHOLD = 2;
 
 /**
  * Translated blocks, found by the RAM offset of their first instruction. Per RAM page
@@ -13,6 +15,8 @@ const MAX_BLOCKS = 1 << 17;
 export class CodeCache {
   readonly pages: (Int32Array | undefined)[];
   private readonly covered: (Uint8Array | undefined)[];
+  /** Per page: how often each word was reached as a block start before being translated. */
+  private readonly heat: (Uint8Array | undefined)[];
   fns: BlockFn[] = [];
   lens: number[] = [];
   pcs: number[] = [];
@@ -22,16 +26,34 @@ export class CodeCache {
   constructor(ramSize: number) {
     this.pages = new Array(ramSize >>> 12).fill(undefined);
     this.covered = new Array(ramSize >>> 12).fill(undefined);
+    this.heat = new Array(ramSize >>> 12).fill(undefined);
     this.clear();
   }
 
   clear(): void {
     this.pages.fill(undefined);
     this.covered.fill(undefined);
+    this.heat.fill(undefined);
     // Id 0 means "no block"; keep a placeholder there.
     this.fns = [() => 0];
     this.lens = [0];
     this.pcs = [0];
+  }
+
+  /**
+   * Whether code starting at RAM offset `off` has run often enough to be worth
+   * translating. Cold code (most of what a short-lived process runs) is cheaper to
+   * interpret than to compile. Which engine runs an instruction never changes what it
+   * does, so this heuristic cannot affect the guest.
+   */
+  isHot(off: number): boolean {
+    const page = off >>> 12;
+    let heat = this.heat[page];
+    if (heat === undefined) heat = this.heat[page] = new Uint8Array(1024);
+    const word = (off & 0xfff) >>> 2;
+    if (heat[word] >= HOT_THRESHOLD) return true;
+    heat[word]++;
+    return false;
   }
 
   /** Translates the block at RAM offset `off` (virtual pc `pc`); returns its id, or -1. */
@@ -77,6 +99,7 @@ export class CodeCache {
     if (covered[first] !== 0 || covered[last] !== 0) {
       this.pages[page] = undefined;
       this.covered[page] = undefined;
+      this.heat[page] = undefined;
       return false;
     }
     return true;
@@ -87,6 +110,7 @@ export class CodeCache {
     for (let p = off >>> 12; p <= (off + length - 1) >>> 12 && p < this.pages.length; p++) {
       this.pages[p] = undefined;
       this.covered[p] = undefined;
+      this.heat[p] = undefined;
     }
   }
 }

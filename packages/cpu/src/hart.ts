@@ -49,6 +49,9 @@ import {
   PRIV_U,
 } from './privilege.js';
 
+/** Instructions interpreted at a time when the code there is not yet worth translating. */
+const COLD_RUN = 16;
+
 /** Why run() returned. */
 export const STOP_BUDGET = 0;
 export const STOP_HALT = 1;
@@ -315,7 +318,14 @@ export class Hart implements CsrHart {
         const table = code.pages[off >>> 12];
         id = table === undefined ? 0 : table[(off & 0xfff) >>> 2];
         if (id > 0 && code.pcs[id] !== pc) id = 0;
-        if (id === 0) id = code.compile(r32, off, pc);
+        if (id === 0) {
+          if (!code.isHot(off)) {
+            this.execute(slice - done < COLD_RUN ? slice - done : COLD_RUN);
+            if (this.sliceBreak) break;
+            continue;
+          }
+          id = code.compile(r32, off, pc);
+        }
       }
       if (id < 0 || code.lens[id] > slice - done) {
         // Untranslatable here, a TLB miss, or too long for what is left: interpret.
