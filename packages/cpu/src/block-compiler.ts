@@ -88,7 +88,9 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
     .sort((a, b) => a - b)
     .map((r) => `x[${r}] = g${r}; `)
     .join('');
-  const body = load + lines.join('\n').split(WRITE_BACK).join(writeBack);
+  // Slow paths set h.icount to the instruction they serve, so later ones in the same
+  // block must count from the block's entry value, not from h.icount.
+  const body = 'const ic = h.icount;\n' + load + lines.join('\n').split(WRITE_BACK).join(writeBack);
   // The same code at the same pc translates to the same source (fork copies a process's
   // pages, exec reloads the same program): compile it once.
   let fn = compiled.get(body);
@@ -195,7 +197,7 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
       return {
         text: `{ const va = (${a} + ${inst >> 20}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK}; let v;
 if (ltag[i] === vpn${aligned}) v = ${view}[${index}];
-else { v = h.loadSlow(va, ${size}, ${f3 < 4}, h.icount + ${k}); if (h.excPending) ${fault} }
+else { v = h.loadSlow(va, ${size}, ${f3 < 4}, ic + ${k}); if (h.excPending) ${fault} }
 ${assign} }`,
         ends: false,
       };
@@ -211,12 +213,15 @@ ${assign} }`,
       return {
         text: `{ const va = (${a} + ${imm}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK};
 if (stag[i] === vpn${aligned}) ${view}[${index}] = ${b};
-else { h.storeSlow(va, ${size}, ${b}, h.icount + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; ${ret(`${(P + 4) | 0}`)} } } }`,
+else { h.storeSlow(va, ${size}, ${b}, ic + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; ${ret(`${(P + 4) | 0}`)} } } }`,
         ends: false,
       };
     }
-    case 3: // FENCE, FENCE.I: stores into translated code already invalidate it
-      return f3 <= 1 ? { text: '', ends: false } : null;
+    case 3:
+      // FENCE is a no-op. FENCE.I ends the block: a store earlier in this block may have
+      // rewritten what follows, and the dispatcher looks the next block up afresh.
+      if (f3 === 0) return { text: '', ends: false };
+      return f3 === 1 ? { text: ret(`${(P + 4) | 0}`), ends: true } : null;
     case 24: {
       // Branches
       const conds = [`${a} === ${b}`, `${a} !== ${b}`, '', '', `${a} < ${b}`, `${a} >= ${b}`, `(${a} >>> 0) < (${b} >>> 0)`, `(${a} >>> 0) >= (${b} >>> 0)`];

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { PTE_A, PTE_D, PTE_R, PTE_V, PTE_W, PTE_X } from '@hvrr/mmu';
 import { assemble } from './isa/index.js';
 import { CSR } from './csr-numbers.js';
+import type { Hart } from './hart.js';
 import { PASS, asmMachine, ramWord, reg, runAsm, setRamWord } from '../../../tests/support/asm-machine.js';
 
 const MODES = [
-  { name: 'translated blocks', blocks: true },
+  { name: 'blocks enabled', blocks: true },
   { name: 'interpreter', blocks: false },
 ] as const;
 
@@ -19,6 +20,15 @@ function addressOf(source: string, label: string): number {
 }
 
 const ADDI_A0_ZERO = assemble('addi a0, zero, 0')[0]!;
+
+/**
+ * Whether a translated block covering virtual address `va` was made. Only code that
+ * runs repeatedly is translated, so the tests below loop: this checks they reach blocks.
+ */
+function translated(hart: Hart, va: number): boolean {
+  const code = hart.code;
+  return code.pcs.some((pc, id) => id > 0 && (pc >>> 0) <= va && va < (pc >>> 0) + 4 * code.lens[id]!);
+}
 
 describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
   it('self-modifying code: an instruction rewritten after it ran executes anew after fence.i and a jump back', () => {
@@ -46,22 +56,36 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
     expect(reg(r.hart, 'a0')).toBe(49);
   });
 
+  // BUG (blocks only): block-compiler.ts translates FENCE.I as an empty statement that
+  // does not end the block ("case 3: // FENCE, FENCE.I"), so a block that contains the
+  // store, the fence.i and the rewritten instruction keeps running the copy of that
+  // instruction it translated before the store. The interpreter gets it right.
   it('self-modifying code: a store then fence.i makes the very next instruction the new one', () => {
-    // FENCE.I: "subsequent instruction fetches see the stores" (Zifencei). Here the
-    // rewritten instruction follows the fence in straight-line code, so a translator
-    // must not keep running the stale copy it made before the store.
+    // Zifencei: FENCE.I makes subsequent instruction fetches see the hart's earlier
+    // stores. Each pass writes addi a0, zero, i over `patch`, which follows the fence in
+    // straight-line code; a translator must not run the stale copy it made earlier.
     const source = `
-      nop
       la t0, patch
-      li t1, ${assemble('addi a0, zero, 7')[0]!}
-      li a0, 0
+      li t2, ${ADDI_A0_ZERO}
+      li s4, 1
+      li s2, 0
+      li s5, 50
+      loop:
+      slli t1, s4, 20
+      or t1, t1, t2
       sw t1, 0(t0)
       fence.i
-      patch: addi a0, zero, 1
+      patch: addi a0, zero, 0
+      add s2, s2, a0
+      addi s4, s4, 1
+      ble s4, s5, loop
       ${PASS}`;
     const r = runAsm(source, { blocks });
     expect(r.outcome?.kind).toBe('pass');
-    expect(reg(r.hart, 'a0')).toBe(7);
+    if (blocks) expect(translated(r.hart, addressOf(source, 'patch'))).toBe(true);
+    // Passes run addi a0, zero, 1 ... 50.
+    expect(reg(r.hart, 's2')).toBe((50 * 51) / 2);
+    expect(reg(r.hart, 'a0')).toBe(50);
   });
 
   it('code and data on one page: stores next to hot code neither corrupt it nor go stale', () => {
@@ -82,6 +106,7 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
       data: .word 5
       .word 0`;
     const r = runAsm(source, { blocks });
+    if (blocks) expect(translated(r.hart, addressOf(source, 'loop'))).toBe(true);
     const data = addressOf(source, 'data');
     expect(ramWord(r.machine, data)).toBe(305);
     expect(reg(r.hart, 's1')).toBe(100 * 5 + 3 * ((100 * 101) / 2));
@@ -96,7 +121,7 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
     const DATA = 0x80020000;
     const pte = (pa: number, flags: number) => (Math.floor(pa / 4096) * 1024 + flags) | 0;
 
-    /** S-mode loop over VA 0x40000ff0.., 4 bytes a pass; VA 0x40001000 is unmapped. */
+    /** S-mode loop over VA 0x40000f60.., 4 bytes a pass; VA 0x40001000 (pass 41) is unmapped. */
     function pagedLoop(access: string) {
       const source = `
         la t0, trap
@@ -113,7 +138,7 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
         li a2, 0
         mret
         sbody:
-        li t1, 0x40000ff0
+        li t1, 0x40000f60
         loop:
         addi a1, a1, 1
         addi a2, a2, 2
@@ -135,40 +160,42 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
       ['lw a3, 0(t1)', 13],
       ['sw a1, 0(t1)', 15],
       ['lbu a3, 1(t1)', 13],
-    ] as const)('%s faulting on the 5th pass: epc, tval, registers and icount exact', (access, cause) => {
+    ] as const)('%s faulting on the 41st pass: epc, tval, registers and icount exact', (access, cause) => {
       const r = pagedLoop(access);
+      if (blocks) expect(translated(r.hart, addressOf(r.source, 'here'))).toBe(true);
       expect(r.hart.csr[CSR.mcause]! >>> 0).toBe(cause);
       expect(r.hart.csr[CSR.mepc]! >>> 0).toBe(addressOf(r.source, 'here'));
       expect(r.hart.csr[CSR.mtval]! >>> 0).toBe(0x40001000 + (access.startsWith('lbu') ? 1 : 0));
-      // Four full passes, then the two addis of the fifth.
-      expect(reg(r.hart, 'a1')).toBe(4 * 2 + 1);
-      expect(reg(r.hart, 'a2')).toBe(5 * 2);
+      // 40 full passes, then the two addis of the 41st.
+      expect(reg(r.hart, 'a1')).toBe(40 * 2 + 1);
+      expect(reg(r.hart, 'a2')).toBe(41 * 2);
       // la(2) csrw li(2) csrw li csrc li csrs la(2) csrw li li mret = 17; li t1 (2);
-      // 4 passes of 6; 2 addis; the faulting access does not retire; PASS (4).
-      expect(r.hart.icount).toBe(17 + 2 + 24 + 2 + 4);
+      // 40 passes of 6; 2 addis; the faulting access does not retire; PASS (4).
+      expect(r.hart.icount).toBe(17 + 2 + 40 * 6 + 2 + 4);
       expect(r.hart.attempts).toBe(r.hart.icount + 1);
     });
 
-    it('an access fault in the middle of a bare M-mode block: same precision', () => {
+    it('an access fault in the middle of a bare M-mode block (a load past the end of RAM): same precision', () => {
       const source = `
         la t0, trap
         csrw mtvec, t0
-        li t1, 0x80001ff0
-        li s3, 0x1000
+        li t1, 0x80ffff60
+        li a1, 0
         loop:
         addi a1, a1, 1
-        lw a3, 0(t1)
+        here: lw a3, 0(t1)
+        addi a1, a1, 1
         addi t1, t1, 4
-        bltu t1, s3, skip
         j loop
-        skip:
-        here: lw a4, 0(t1)
         trap:
         ${PASS}`;
-      // t1 runs up through RAM; the test only needs the loop to run and exit.
-      const r = runAsm(source.replace('bltu t1, s3, skip', 'li t2, 0x80002000\nbeq t1, t2, skip'), { blocks });
-      expect(r.hart.csr[CSR.mcause]! >>> 0).toBe(0);
-      expect(r.outcome?.kind).toBe('pass');
+      const r = runAsm(source, { blocks, memSize: 16 * 1024 * 1024 });
+      if (blocks) expect(translated(r.hart, addressOf(source, 'here'))).toBe(true);
+      expect(r.hart.csr[CSR.mcause]! >>> 0).toBe(5);
+      expect(r.hart.csr[CSR.mepc]! >>> 0).toBe(addressOf(source, 'here'));
+      expect(r.hart.csr[CSR.mtval]! >>> 0).toBe(0x81000000);
+      expect(reg(r.hart, 'a1')).toBe(81);
+      expect(r.hart.icount).toBe(3 + 2 + 1 + 40 * 5 + 1 + 4);
     });
   });
 
@@ -200,6 +227,7 @@ describe.each(MODES)('translated-block corner cases ($name)', ({ blocks }) => {
       expect([...m.hart.x]).toEqual([...reference.hart.x]);
     }
     expect(m.machine.outcome?.kind).toBe('pass');
+    if (blocks) expect(translated(m.hart, addressOf(source, 'loop'))).toBe(true);
     expect(m.hart.icount).toBe(1 + 7 * 300 + 4);
   });
 });

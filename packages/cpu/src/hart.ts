@@ -629,7 +629,9 @@ export class Hart implements CsrHart {
       if (log !== null) this.logRetired(log, ipc, inst);
     }
 
-    // Bookkeeping once per slice, not per instruction.
+    // Bookkeeping once per slice, not per instruction. x0 may hold the result of an
+    // instruction with rd = 0 until the next one clears it: clear it now.
+    x[0] = 0;
     this.attempts += n;
     if (this.excPending) {
       this.excPending = false;
@@ -767,8 +769,9 @@ export class Hart implements CsrHart {
     if ((va & (size - 1)) !== 0) {
       // Misaligned loads complete, byte by byte, as QEMU does.
       v = 0;
+      // tval names the portion that faulted (the first byte whose access fails).
       for (let k = 0; k < size; k++) {
-        const b = this.loadAligned((va + k) | 0, 1, va);
+        const b = this.loadAligned((va + k) | 0, 1, (va + k) | 0);
         if (this.excPending) return 0;
         v |= b << (8 * k);
       }
@@ -813,8 +816,9 @@ export class Hart implements CsrHart {
       const pa0 = this.translate(va, ACCESS_STORE);
       const pa1 = this.translate(last, ACCESS_STORE);
       if (pa0 < 0 || pa1 < 0) {
+        // tval names the portion that faulted: the access's start, or the second page's.
         const bad = pa0 < 0 ? pa0 : pa1;
-        this.raise(bad === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, va);
+        this.raise(bad === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, pa0 < 0 ? va : last & ~0xfff);
         return;
       }
       for (let k = 0; k < size; k++) {
