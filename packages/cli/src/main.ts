@@ -2,6 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { MachineError } from '@hvrr/machine';
 import { CliError } from './cli-error.js';
 import { disasmCommand } from './disasm-command.js';
+import { eventsCommand, type EventsOptions } from './events-command.js';
+import { infoCommand, type InfoOptions } from './info-command.js';
+import { parseLevel, recordCommand, recordRun, type RecordOptions } from './record-command.js';
+import { replayCommand, type ReplayCommandOptions } from './replay-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
 export const HVRR_VERSION = '0.1.0';
@@ -36,9 +40,65 @@ export function buildProgram(): Command {
         'after',
         '\nExit status: 0 guest passed (finisher 0x5555, HTIF 1, SBI shutdown); 1-123 the guest\'s failure code;\n124 --max-insns reached or the guest idles forever; 125 hvrr error (bad input or options); 130 interrupted.\n\nExamples:\n  hvrr run prog.elf\n  hvrr run --firmware builtin kernel.elf --bootargs "init=hello"\n  hvrr run --firmware firmware.elf kernel.elf --bootargs "init=forkwait -- 100" --stats',
       ),
-  ).action(async (elf: string, opts: RunOptions) => {
-    process.exitCode = await runCommand(elf, opts);
+  )
+    .option('--record <file>', 'record the run to a trace file as it runs (same as hvrr record -o FILE)')
+    .option('--level <level>', 'with --record: trace level inputs, events or full', 'events')
+    .action(async (elf: string, opts: RunOptions & { record?: string; level?: string }) => {
+      process.exitCode = opts.record !== undefined ? await recordRun(elf, opts, opts.record, parseLevel(opts.level)) : await runCommand(elf, opts);
+    });
+
+  addRunOptions(
+    program
+      .command('record')
+      .description('run an ELF as `hvrr run` does and record it to a trace file')
+      .argument('<elf>', 'the RV32 ELF to run')
+      .option('-o, --output <file>', 'the trace file to write (default: the ELF\'s name with .hvrr, in the current directory)')
+      .option('--level <level>', 'inputs (console input, state hashes, outcome), events (plus traps, interrupts, device accesses, SBI calls, host writes) or full (plus every instruction and state change)', 'events')
+      .addHelpText(
+        'after',
+        '\nExit status: as hvrr run (the guest\'s); 125 also when the trace cannot be written. Ctrl-C stops the run and still closes the trace.\n\nExamples:\n  hvrr record prog.elf -o prog.hvrr\n  hvrr record --firmware builtin kernel.elf --bootargs "init=hello" --level full -o hello.hvrr\n  hvrr run prog.elf --record prog.hvrr --level inputs',
+      ),
+  ).action(async (elf: string, opts: RecordOptions) => {
+    process.exitCode = await recordCommand(elf, opts);
   });
+
+  program
+    .command('replay')
+    .description('re-execute a trace, verifying every event (and at full level every instruction) against it')
+    .argument('<trace>', 'the .hvrr trace')
+    .option('--verify', 'compare with the trace as it runs (the default)')
+    .option('--no-verify', 'only re-run with the recorded inputs')
+    .option('--until <n>', 'stop once n instructions have retired')
+    .option('--fold', 'full-level traces: rebuild the final registers and memory from the log alone, executing nothing, and check them against the recorded final state hash')
+    .option('--quiet', 'do not print the guest\'s console output again')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the trace was reproduced exactly (or up to --until); 3 divergence (a report says where and why);\n4 the trace ends early (cut off) but its readable part replayed; 125 unreadable or corrupt trace.',
+    )
+    .action(async (trace: string, opts: ReplayCommandOptions) => {
+      process.exitCode = await replayCommand(trace, opts);
+    });
+
+  program
+    .command('info')
+    .description('describe a trace: header, run configuration, counts by event type, size, bytes per instruction (checks every chunk\'s CRC)')
+    .argument('<trace>', 'the .hvrr trace')
+    .option('--json', 'print the same as JSON')
+    .action((trace: string, opts: InfoOptions) => {
+      process.exitCode = infoCommand(trace, opts);
+    });
+
+  program
+    .command('events')
+    .description('list the events of a trace, in instruction-count order')
+    .argument('<trace>', 'the .hvrr trace')
+    .option('--type <types>', 'comma-separated: insn, trap, irq, mmio, sbi, hostwrite, input, state, hash, end, or all (default: all but insn)')
+    .option('--from <n>', 'only events at instruction count n or later')
+    .option('--to <m>', 'only events at instruction count m or earlier')
+    .option('--json', 'JSON lines, one event each, fields as docs/trace-format.md names them')
+    .action((trace: string, opts: EventsOptions) => {
+      process.exitCode = eventsCommand(trace, opts);
+    });
 
   program
     .command('disasm')

@@ -30,3 +30,15 @@ describe('crc32', () => {
     );
   });
 });
+
+describe('crc32 on views', () => {
+  it('gives the same result for the same bytes at any byte offset of their buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(7), (bytes, off) => {
+        const backing = new Uint8Array(bytes.length + off);
+        backing.set(bytes, off);
+        expect(crc32(backing.subarray(off))).toBe(crc32(bytes.slice()));
+      }),
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { INSN_HAS_STORE, type InsnColumns } from '@hvrr/events';
-import { ByteReader, ByteWriter } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 
 /**
  * The columnar encoding of retired instructions (docs/trace-format.md, "insn chunks").
@@ -22,7 +22,7 @@ export const CTRL_SIZE_SHIFT = 4;
 export const CTRL_STORE_ADDR_MISS = 64;
 export const CTRL_STORE_VALUE_MISS = 128;
 
-const RAW_CACHE_BITS = 16;
+const RAW_CACHE_BITS = 12;
 const RAW_CACHE_MASK = (1 << RAW_CACHE_BITS) - 1;
 
 /** Decoded rows of one chunk, with the same columns as InsnColumns. */
@@ -133,12 +133,12 @@ export class InsnEncoder {
       if (p !== ((prevPc + 4) | 0)) {
         c = CTRL_PC_JUMP;
         const d = (p - prevPc - 4) | 0;
-        let u = ((d << 1) ^ (d >> 31)) >>> 0;
-        while (u >= 0x80) {
-          pb[pp++] = (u & 0x7f) | 0x80;
-          u >>>= 7;
+        let z = (d << 1) ^ (d >> 31);
+        while ((z & -128) !== 0) {
+          pb[pp++] = (z & 0x7f) | 0x80;
+          z >>>= 7;
         }
-        pb[pp++] = u;
+        pb[pp++] = z;
       }
       prevPc = p;
       const slot = (p >>> 2) & RAW_CACHE_MASK;
@@ -160,24 +160,24 @@ export class InsnEncoder {
         if (a !== pa) {
           c |= CTRL_STORE_ADDR_MISS;
           const d = (a - pa) | 0;
-          let u = ((d << 1) ^ (d >> 31)) >>> 0;
-          while (u >= 0x80) {
-            ab[ap++] = (u & 0x7f) | 0x80;
-            u >>>= 7;
+          let z = (d << 1) ^ (d >> 31);
+          while ((z & -128) !== 0) {
+            ab[ap++] = (z & 0x7f) | 0x80;
+            z >>>= 7;
           }
-          ab[ap++] = u;
+          ab[ap++] = z;
         }
         const v = storeValue[i]!;
         const pv = regs[(w >>> 20) & 31]! & sizeMask(code);
         if (v !== pv) {
           c |= CTRL_STORE_VALUE_MISS;
           const d = (v - pv) | 0;
-          let u = ((d << 1) ^ (d >> 31)) >>> 0;
-          while (u >= 0x80) {
-            vb[vp++] = (u & 0x7f) | 0x80;
-            u >>>= 7;
+          let z = (d << 1) ^ (d >> 31);
+          while ((z & -128) !== 0) {
+            vb[vp++] = (z & 0x7f) | 0x80;
+            z >>>= 7;
           }
-          vb[vp++] = u;
+          vb[vp++] = z;
         }
       }
       const rd = (w >>> 7) & 31;
@@ -187,12 +187,12 @@ export class InsnEncoder {
         if (d !== 0) {
           c |= CTRL_RD_CHANGED;
           regs[rd] = v;
-          let u = ((d << 1) ^ (d >> 31)) >>> 0;
-          while (u >= 0x80) {
-            rb[rp++] = (u & 0x7f) | 0x80;
-            u >>>= 7;
+          let z = (d << 1) ^ (d >> 31);
+          while ((z & -128) !== 0) {
+            rb[rp++] = (z & 0x7f) | 0x80;
+            z >>>= 7;
           }
-          rb[rp++] = u;
+          rb[rp++] = z;
         }
       }
       cb[cp++] = c;
@@ -222,55 +222,110 @@ export class InsnEncoder {
   }
 }
 
-/** Decodes one chunk's columns; throws RangeError when they are malformed. */
-export function decodeInsns(e: EncodedInsns): InsnRows {
+/** Reads a zigzag varint of column `k` at position pos[k] (advancing it); past the end it reads zeros. */
+function zz(buf: Uint8Array, pos: Int32Array, k: number): number {
+  let p = pos[k]!;
+  let z = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = p < buf.length ? buf[p]! : 0;
+    p++;
+    z |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0 || shift >= 28) break;
+    shift += 7;
+  }
+  pos[k] = p;
+  return (z >>> 1) ^ -(z & 1);
+}
+
+const COL_PC = 0;
+const COL_RAW = 1;
+const COL_RD = 2;
+const COL_SA = 3;
+const COL_SV = 4;
+
+/**
+ * Decodes one chunk's columns; throws RangeError when they are malformed. `into`
+ * lends arrays to decode into when they are large enough (a reader that checks one
+ * chunk at a time reuses them instead of allocating per chunk).
+ */
+export function decodeInsns(e: EncodedInsns, into?: InsnRows): InsnRows {
   const n = e.count;
-  if (!Number.isInteger(n) || n < 0 || e.ctrl.length !== n) throw new RangeError('instruction chunk: control column length differs from the row count');
-  const out: InsnRows = {
-    firstIcount: e.first,
-    count: n,
-    pc: new Int32Array(n),
-    raw: new Int32Array(n),
-    rdValue: new Int32Array(n),
-    storeAddr: new Int32Array(n),
-    storeValue: new Int32Array(n),
-    flags: new Uint8Array(n),
-  };
-  const pcs = new ByteReader(e.pc);
-  const raws = new ByteReader(e.raw);
-  const rds = new ByteReader(e.rd);
-  const sas = new ByteReader(e.sa);
-  const svs = new ByteReader(e.sv);
+  if (!Number.isInteger(n) || n < 0 || !(e.ctrl instanceof Uint8Array) || e.ctrl.length !== n) throw new RangeError('instruction chunk: control column length differs from the row count');
+  for (const col of [e.pc, e.raw, e.rd, e.sa, e.sv]) if (!(col instanceof Uint8Array)) throw new RangeError('instruction chunk: a column is missing');
+  const reuse = into !== undefined && into.pc.length >= n;
+  const pc = reuse ? into.pc : new Int32Array(n);
+  const raw = reuse ? into.raw : new Int32Array(n);
+  const rdValue = reuse ? into.rdValue : new Int32Array(n);
+  const storeAddr = reuse ? into.storeAddr : new Int32Array(n);
+  const storeValue = reuse ? into.storeValue : new Int32Array(n);
+  const flags = reuse ? into.flags : new Uint8Array(n);
+  if (reuse) {
+    // Rows without a store or without rd keep zeros in those columns.
+    storeAddr.fill(0, 0, n);
+    storeValue.fill(0, 0, n);
+    flags.fill(0, 0, n);
+    rdValue.fill(0, 0, n);
+  }
+  const pos = new Int32Array(5);
+  const pcs = e.pc;
+  const raws = e.raw;
+  const rds = e.rd;
+  const sas = e.sa;
+  const svs = e.sv;
   const regs = new Int32Array(32);
   const cache = new Int32Array(1 << RAW_CACHE_BITS);
   const ctrl = e.ctrl;
   let prevPc = 0;
+  let rp = 0;
+  let dp = 0;
+  const rdLen = rds.length;
   for (let i = 0; i < n; i++) {
     const c = ctrl[i]!;
-    const p = (c & CTRL_PC_JUMP) !== 0 ? (prevPc + 4 + pcs.zigzag()) | 0 : (prevPc + 4) | 0;
+    let p = (prevPc + 4) | 0;
+    if ((c & CTRL_PC_JUMP) !== 0) p = (p + zz(pcs, pos, COL_PC)) | 0;
     prevPc = p;
-    out.pc[i] = p;
+    pc[i] = p;
     const slot = (p >>> 2) & RAW_CACHE_MASK;
     let w: number;
     if ((c & CTRL_RAW_NEW) !== 0) {
-      w = raws.u32();
+      if (rp + 4 > raws.length) throw new RangeError('instruction chunk: instruction-word column too short');
+      w = raws[rp]! | (raws[rp + 1]! << 8) | (raws[rp + 2]! << 16) | (raws[rp + 3]! << 24);
+      rp += 4;
       cache[slot] = w;
     } else w = cache[slot]!;
-    out.raw[i] = w;
+    raw[i] = w;
     if ((c & CTRL_STORE) !== 0) {
       const code = (c >>> CTRL_SIZE_SHIFT) & 3;
-      const pa = predictStoreAddr(w, regs);
-      out.storeAddr[i] = (c & CTRL_STORE_ADDR_MISS) !== 0 ? (pa + sas.zigzag()) | 0 : pa;
-      const pv = regs[(w >>> 20) & 31]! & sizeMask(code);
-      out.storeValue[i] = (c & CTRL_STORE_VALUE_MISS) !== 0 ? (pv + svs.zigzag()) | 0 : pv;
-      out.flags[i] = INSN_HAS_STORE | ((1 << code) << 1);
+      let a = predictStoreAddr(w, regs);
+      if ((c & CTRL_STORE_ADDR_MISS) !== 0) a = (a + zz(sas, pos, COL_SA)) | 0;
+      storeAddr[i] = a;
+      let v = regs[(w >>> 20) & 31]! & sizeMask(code);
+      if ((c & CTRL_STORE_VALUE_MISS) !== 0) v = (v + zz(svs, pos, COL_SV)) | 0;
+      storeValue[i] = v;
+      flags[i] = INSN_HAS_STORE | ((1 << code) << 1);
     }
     const rd = (w >>> 7) & 31;
     if (rd !== 0) {
-      if ((c & CTRL_RD_CHANGED) !== 0) regs[rd] = (regs[rd]! + rds.zigzag()) | 0;
-      out.rdValue[i] = regs[rd]!;
+      if ((c & CTRL_RD_CHANGED) !== 0) {
+        // The hot column: its varint is read inline.
+        let z = 0;
+        let shift = 0;
+        for (;;) {
+          const byte = dp < rdLen ? rds[dp]! : 0;
+          dp++;
+          z |= (byte & 0x7f) << shift;
+          if ((byte & 0x80) === 0 || shift >= 28) break;
+          shift += 7;
+        }
+        regs[rd] = (regs[rd]! + ((z >>> 1) ^ -(z & 1))) | 0;
+      }
+      rdValue[i] = regs[rd]!;
     }
   }
-  if (!pcs.done || !raws.done || !rds.done || !sas.done || !svs.done) throw new RangeError('instruction chunk: columns hold more data than the rows use');
-  return out;
+  pos[COL_RAW] = rp;
+  pos[COL_RD] = dp;
+  const lengths = [pcs.length, raws.length, rds.length, sas.length, svs.length];
+  for (let k = 0; k < 5; k++) if (pos[k] !== lengths[k]) throw new RangeError('instruction chunk: a column does not hold exactly what the rows use');
+  return { firstIcount: e.first, count: n, pc, raw, rdValue, storeAddr, storeValue, flags };
 }

@@ -1,0 +1,78 @@
+import { Machine, type ConsoleIO, type RunOutcome } from '@hvrr/machine';
+import { Capture } from './capture.js';
+import { loadedRanges } from './machine-state.js';
+import { RecordingConsole } from './recording-console.js';
+import { configRecord, machineConfig, type RunConfig } from './run-config.js';
+import { DEFAULT_HASH_EVERY, RunStepper } from './run-stepper.js';
+import type { EndEvent } from './trace-events.js';
+import { FORMAT_VERSION, type TraceHeader, type TraceLevel } from './trace-format.js';
+import type { TraceSink } from './trace-writer.js';
+
+/** hvrr's version as traces record it (the CLI's --version says the same). */
+export const HVRR_VERSION = '0.1.0';
+
+export interface RecorderOptions {
+  level: TraceLevel;
+  hashEvery?: number;
+}
+
+/**
+ * Records a run: builds the machine from a RunConfig with a recording console, writes
+ * the header, then steps the run, writing a state hash and the buffered chunks after
+ * every step. `finish` ends the trace (final state, end event, footer); call it also
+ * when recording stops early (Ctrl-C), with the outcome 'interrupted'.
+ */
+export class Recorder {
+  readonly machine: Machine;
+  readonly capture: Capture;
+  readonly header: TraceHeader;
+  private readonly stepper: RunStepper;
+  private finished: EndEvent | null = null;
+
+  constructor(
+    readonly config: RunConfig,
+    console: ConsoleIO,
+    private readonly sink: TraceSink,
+    options: RecorderOptions,
+  ) {
+    const hashEvery = options.hashEvery ?? DEFAULT_HASH_EVERY;
+    this.capture = new Capture(options.level, sink);
+    this.machine = new Machine(machineConfig(config, new RecordingConsole(console, this.capture)));
+    this.header = {
+      format: FORMAT_VERSION,
+      hvrr: HVRR_VERSION,
+      level: options.level,
+      config: configRecord(config),
+      images: { elf: config.elf, firmware: config.firmware.kind === 'elf' ? config.firmware.image : null },
+      hashEvery,
+      seeds: {},
+    };
+    sink.header(this.header);
+    this.capture.attach(this.machine, loadedRanges(this.machine, config));
+    this.stepper = new RunStepper(this.machine, hashEvery, config.maxAttempts);
+  }
+
+  /** Runs one step; returns the outcome once the run ended, else null (a hash was written). */
+  step(): RunOutcome | null {
+    const outcome = this.stepper.step();
+    if (outcome !== null) return outcome;
+    this.capture.hashPoint();
+    this.sink.flush();
+    return null;
+  }
+
+  /** Runs to the end synchronously (tests, fixtures) and finishes the trace. */
+  runToEnd(): EndEvent {
+    let outcome: RunOutcome | null = null;
+    while (outcome === null) outcome = this.step();
+    return this.finish(outcome);
+  }
+
+  /** Ends the trace with this outcome: final state and hash, end event, footer. */
+  finish(outcome: RunOutcome): EndEvent {
+    if (this.finished !== null) return this.finished;
+    this.finished = this.capture.end(outcome);
+    this.sink.close();
+    return this.finished;
+  }
+}

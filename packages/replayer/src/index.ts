@@ -1,0 +1,15 @@
+export { TraceReader, type ChunkInfo } from './trace-reader.js';
+export { TraceError } from './trace-error.js';
+export { MemorySource, FileSource, type ByteSource } from './byte-source.js';
+export { ReplayConsole, type InputPosition } from './replay-console.js';
+export { inputArrivals } from './input-feed.js';
+export { Verifier, type Mismatch } from './verifier.js';
+export { Replayer, type ReplayOptions, type ReplayResult, type ReplayStatus } from './replayer.js';
+export { eventJson, formatEvent, describeOutcome, insnEvent, type InsnEvent, type ListedEvent } from './event-format.js';
+export { sameValue } from './same-value.js';
+export { foldTrace, FoldError, type FoldResult } from './fold.js';
+export { divergenceReport, formatDivergenceReport, type DivergenceReport } from './divergence-report.js';
+export { listEvents, type ListingFilter } from './event-listing.js';
+export { WorkerRowChecker, type RowVerdict } from './worker-row-checker.js';
+export { replayFile, replayTraceFile, type FileReplay, type FileReplayOptions } from './replay-file.js';
+export { EncodedRowVerifier } from './encoded-row-verifier.js';
