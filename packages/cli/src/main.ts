@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MachineError } from '@hvrr/machine';
+import { HVRR_VERSION } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { disasmCommand } from './disasm-command.js';
 import { eventsCommand, type EventsOptions } from './events-command.js';
@@ -8,7 +9,6 @@ import { parseLevel, recordCommand, recordRun, type RecordOptions } from './reco
 import { replayCommand, type ReplayCommandOptions } from './replay-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
-export const HVRR_VERSION = '0.1.0';
 
 function addRunOptions(cmd: Command): Command {
   return cmd
