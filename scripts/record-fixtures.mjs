@@ -21,6 +21,8 @@ const fixtures = [
   { file: 'kernel-hello-inputs.hvrr', elf: 'kernel.elf', firmware: 'builtin', bootargs: 'init=hello', level: 'inputs' },
   { file: 'kernel-hello-events.hvrr', elf: 'kernel.elf', firmware: 'builtin', bootargs: 'init=hello', level: 'events' },
   { file: 'kernel-hello-full.hvrr', elf: 'kernel.elf', firmware: 'builtin', bootargs: 'init=hello', level: 'full' },
+  { file: 'kernel-malloc-events.hvrr', elf: 'kernel.elf', firmware: 'builtin', bootargs: 'init=malloc', level: 'events' },
+  { file: 'kernel-forkwait-inputs.hvrr', elf: 'kernel.elf', firmware: 'builtin', bootargs: 'init=forkwait -- 20', level: 'inputs' },
   { file: 'firmware-kernel-hello-events.hvrr', elf: 'kernel.elf', firmware: 'firmware.elf', bootargs: 'init=hello', level: 'events' },
 ];
 
