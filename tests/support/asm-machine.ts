@@ -76,3 +76,15 @@ export function setRamWord(machine: Machine, pa: number, value: number): void {
   const ram = machine.bus.ram;
   ram.i32[(pa - ram.base) >>> 2] = value;
 }
+
+/** The two engines every architectural test runs under; they must agree. */
+export const MODES = [
+  { name: 'blocks enabled', blocks: true },
+  { name: 'interpreter', blocks: false },
+] as const;
+
+/** The address of `label` in `source` (assembled at 0x80000000). */
+export function addressOf(source: string, label: string): number {
+  const words = assemble(`${source}\n.word ${label}`);
+  return words[words.length - 1]!;
+}

@@ -1,9 +1,9 @@
 import { writeSync } from 'node:fs';
 import { TRACE_EVENT_TYPES } from '@hvrr/recorder';
-import { eventJson, formatEvent, listEvents, TraceError } from '@hvrr/replayer';
+import { eventJson, formatEvent, listEvents } from '@hvrr/replayer';
 import { CliError } from './cli-error.js';
 import { parseCount } from './parse-options.js';
-import { openTrace } from './replay-command.js';
+import { withTrace } from './replay-command.js';
 
 export interface EventsOptions {
   type?: string;
@@ -61,23 +61,16 @@ export function eventsCommand(path: string, opts: EventsOptions): number {
   const types = parseTypes(opts.type);
   const from = opts.from !== undefined ? parseCount(opts.from, '--from') : undefined;
   const to = opts.to !== undefined ? parseCount(opts.to, '--to') : undefined;
-  const reader = openTrace(path);
-  const out = new Out();
-  try {
-    for (const e of listEvents(reader, { types, from, to })) {
-      out.line(opts.json ? JSON.stringify(eventJson(e)) : formatEvent(e));
-      if (out.closed) break;
+  return withTrace(path, (reader) => {
+    const out = new Out();
+    try {
+      for (const e of listEvents(reader, { types, from, to })) {
+        out.line(opts.json ? JSON.stringify(eventJson(e)) : formatEvent(e));
+        if (out.closed) break;
+      }
+    } finally {
+      out.flush();
     }
-    out.flush();
     return 0;
-  } catch (e) {
-    out.flush();
-    if (e instanceof TraceError) {
-      process.stderr.write(`hvrr: corrupt trace '${path}': ${e.message}\n`);
-      return 125;
-    }
-    throw e;
-  } finally {
-    reader.close();
-  }
+  });
 }

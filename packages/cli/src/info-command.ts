@@ -1,6 +1,6 @@
 import { CHUNK_EVENTS, CHUNK_INSNS, CHUNK_KIND_NAMES, TRACE_EVENT_TYPES, type EncodedInsns, type EndEvent } from '@hvrr/recorder';
-import { describeOutcome, TraceError, type TraceReader } from '@hvrr/replayer';
-import { openTrace } from './replay-command.js';
+import { describeOutcome, type TraceReader } from '@hvrr/replayer';
+import { withTrace } from './replay-command.js';
 
 export interface InfoOptions {
   json?: boolean;
@@ -85,8 +85,7 @@ export function traceInfo(reader: TraceReader, path: string): TraceInfo {
 
 /** `hvrr info <trace> [--json]`. */
 export function infoCommand(path: string, opts: InfoOptions): number {
-  const reader = openTrace(path);
-  try {
+  return withTrace(path, (reader) => {
     const info = traceInfo(reader, path);
     if (opts.json) {
       process.stdout.write(JSON.stringify(info, null, 2) + '\n');
@@ -117,13 +116,5 @@ export function infoCommand(path: string, opts: InfoOptions): number {
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
-  } catch (e) {
-    if (e instanceof TraceError) {
-      process.stderr.write(`hvrr: corrupt trace '${path}': ${e.message}\n`);
-      return 125;
-    }
-    throw e;
-  } finally {
-    reader.close();
-  }
+  });
 }

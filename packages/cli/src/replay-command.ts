@@ -25,6 +25,25 @@ export function openTrace(path: string): TraceReader {
   }
 }
 
+/**
+ * Opens a trace, hands it to `use`, and closes it. A corrupt chunk met on the way is
+ * one line on stderr and status 125, as for an unreadable trace.
+ */
+export function withTrace(path: string, use: (reader: TraceReader) => number): number {
+  const reader = openTrace(path);
+  try {
+    return use(reader);
+  } catch (e) {
+    if (e instanceof TraceError) {
+      process.stderr.write(`hvrr: corrupt trace '${path}': ${e.message}\n`);
+      return REPLAY_BAD_TRACE;
+    }
+    throw e;
+  } finally {
+    reader.close();
+  }
+}
+
 /** `hvrr replay <trace> [--verify] [--until N] [--fold] [--quiet]`. */
 export async function replayCommand(path: string, opts: ReplayCommandOptions): Promise<number> {
   const until = opts.until !== undefined ? parseCount(opts.until, '--until') : undefined;

@@ -7,17 +7,7 @@ import { PTE_A, PTE_D, PTE_R, PTE_V, PTE_W, PTE_X } from '@hvrr/mmu';
 import { assemble } from './isa/index.js';
 import { CSR } from './csr-numbers.js';
 import type { Hart } from './hart.js';
-import { PASS, asmMachine, ramWord, reg, runAsm, setRamWord } from '../../../tests/support/asm-machine.js';
-
-const MODES = [
-  { name: 'blocks enabled', blocks: true },
-  { name: 'interpreter', blocks: false },
-] as const;
-
-function addressOf(source: string, label: string): number {
-  const words = assemble(`${source}\n.word ${label}`);
-  return words[words.length - 1]!;
-}
+import { PASS, asmMachine, ramWord, reg, runAsm, setRamWord, MODES, addressOf } from '../../../tests/support/asm-machine.js';
 
 const ADDI_A0_ZERO = assemble('addi a0, zero, 0')[0]!;
 

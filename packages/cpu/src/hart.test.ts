@@ -5,18 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from './isa/index.js';
 import { CSR } from './csr-numbers.js';
-import { PASS, ramWord, reg, runAsm, setRamWord, asmMachine, type AsmRun } from '../../../tests/support/asm-machine.js';
-
-const MODES = [
-  { name: 'blocks enabled', blocks: true },
-  { name: 'interpreter', blocks: false },
-] as const;
-
-/** The address of `label` in `source` (assembled at 0x80000000). */
-function addressOf(source: string, label: string): number {
-  const words = assemble(`${source}\n.word ${label}`);
-  return words[words.length - 1]!;
-}
+import { PASS, ramWord, reg, runAsm, setRamWord, asmMachine, type AsmRun, MODES, addressOf } from '../../../tests/support/asm-machine.js';
 
 function encoding(insn: string): number {
   return assemble(insn)[0]!;

@@ -5,17 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from './isa/index.js';
 import { CSR } from './csr-numbers.js';
-import { PASS, reg, runAsm, type AsmRun } from '../../../tests/support/asm-machine.js';
-
-const MODES = [
-  { name: 'blocks enabled', blocks: true },
-  { name: 'interpreter', blocks: false },
-] as const;
-
-function addressOf(source: string, label: string): number {
-  const words = assemble(`${source}\n.word ${label}`);
-  return words[words.length - 1]!;
-}
+import { PASS, reg, runAsm, type AsmRun, MODES, addressOf } from '../../../tests/support/asm-machine.js';
 
 const PROLOGUE = 'la t0, trap\ncsrw mtvec, t0';
 const TRAP_ENDS = `trap:\n${PASS}`;

@@ -9,12 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from '@hvrr/mmu';
 import { assemble } from './isa/index.js';
 import { CSR } from './csr-numbers.js';
-import { PASS, asmMachine, ramWord, reg, setRamWord, type AsmRun } from '../../../tests/support/asm-machine.js';
-
-const MODES = [
-  { name: 'blocks enabled', blocks: true },
-  { name: 'interpreter', blocks: false },
-] as const;
+import { PASS, asmMachine, ramWord, reg, setRamWord, type AsmRun, MODES, addressOf } from '../../../tests/support/asm-machine.js';
 
 const ROOT = 0x80010000;
 const L0 = 0x80011000;
@@ -28,11 +23,6 @@ const RW_AD = PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
 /** A PTE for physical address `pa` (its PPN) with `flags`. */
 function pte(pa: number, flags: number): number {
   return (Math.floor(pa / 4096) * 1024 + flags) | 0;
-}
-
-function addressOf(source: string, label: string): number {
-  const words = assemble(`${source}\n.word ${label}`);
-  return words[words.length - 1]!;
 }
 
 interface Layout {
