@@ -1,4 +1,5 @@
 import { TLB_MASK } from '@hvrr/mmu';
+import type { InsnColumns } from '@hvrr/events';
 
 /**
  * Translates a basic block of guest code into a JavaScript function (DESIGN.md "Speed
@@ -29,6 +30,7 @@ export type BlockFn = (
   stag: Int32Array,
   soff: Int32Array,
   M: MulDiv,
+  L: InsnColumns | null,
 ) => number;
 
 /** What generated code may call on the hart. */
@@ -40,6 +42,9 @@ export interface BlockHart {
   raise(cause: number, tval: number): void;
   loadSlow(va: number, size: 1 | 2 | 4, signed: boolean, icount: number): number;
   storeSlow(va: number, size: 1 | 2 | 4, value: number, icount: number): void;
+  lastStoreAddr: number;
+  lastStoreValue: number;
+  lastStoreSize: number;
 }
 
 export interface MulDiv {
@@ -58,13 +63,13 @@ export interface TranslatedBlock {
   length: number;
 }
 
-const PARAMS = ['h', 'x', 'r32', 'r16', 'ru16', 'r8', 'ru8', 'ltag', 'loff', 'stag', 'soff', 'M'];
+const PARAMS = ['h', 'x', 'r32', 'r16', 'ru16', 'r8', 'ru8', 'ltag', 'loff', 'stag', 'soff', 'M', 'L'];
 
 /**
  * Translates the block at virtual `pc`, whose instructions start at word `wordIndex`
  * of RAM. Returns null when the first instruction cannot be translated.
  */
-export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): TranslatedBlock | null {
+export function translateBlock(ram: Int32Array, wordIndex: number, pc: number, logging = false): TranslatedBlock | null {
   const lines: string[] = [];
   use = { used: new Set(), written: new Set() };
   const wordsLeftInPage = 1024 - (wordIndex & 1023);
@@ -76,7 +81,15 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
     const P = (pc + 4 * k) | 0;
     const code = translateInstruction(inst, P, k);
     if (code === null) break;
-    lines.push(code.text);
+    lines.push(
+      code.text
+        .split(ROW)
+        .join(logging ? rowCode(inst, P) : '')
+        .split(SYNC_OUT)
+        .join(logging ? 'L.count = n; ' : '')
+        .split(SYNC_IN)
+        .join(logging ? ' n = L.count;' : ''),
+    );
     terminated = code.ends;
   }
   if (lines.length === 0) return null;
@@ -84,13 +97,16 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
   if (!terminated) lines.push(ret(`${(pc + 4 * length) | 0}`));
   const regs = [...use.used].sort((a, b) => a - b);
   const load = regs.length ? `let ${regs.map((r) => `g${r} = x[${r}]`).join(', ')};\n` : '';
-  const writeBack = [...use.written]
-    .sort((a, b) => a - b)
-    .map((r) => `x[${r}] = g${r}; `)
-    .join('');
+  const writeBack =
+    [...use.written]
+      .sort((a, b) => a - b)
+      .map((r) => `x[${r}] = g${r}; `)
+      .join('') + (logging ? 'L.count = n; ' : '');
+  // The column arrays are the same objects for the log's whole life (reset() keeps them).
+  const logLocals = logging ? 'const Lpc = L.pc, Lraw = L.raw, Lrd = L.rdValue, Lsa = L.storeAddr, Lsv = L.storeValue, Lfl = L.flags; let n = L.count;\n' : '';
   // Slow paths set h.icount to the instruction they serve, so later ones in the same
   // block must count from the block's entry value, not from h.icount.
-  const body = 'const ic = h.icount;\n' + load + lines.join('\n').split(WRITE_BACK).join(writeBack);
+  const body = 'const ic = h.icount;\n' + logLocals + load + lines.join('\n').split(WRITE_BACK).join(writeBack);
   // The same code at the same pc translates to the same source (fork copies a process's
   // pages, exec reloads the same program): compile it once.
   let fn = compiled.get(body);
@@ -100,6 +116,17 @@ export function translateBlock(ram: Int32Array, wordIndex: number, pc: number): 
     compiled.set(body, fn);
   }
   return { fn, length };
+}
+
+/**
+ * The row of a retired instruction, as Hart.logRetired writes it: pc, word, the value
+ * of the register its bits 11:7 name (0 for x0), and the store the slow path noted.
+ */
+function rowCode(inst: number, P: number): string {
+  const field = (inst >> 7) & 31;
+  const head = `Lpc[n] = ${P}; Lraw[n] = ${inst}; Lrd[n] = ${reg(field)}; `;
+  if (((inst >>> 2) & 31) !== 8) return `${head}Lfl[n] = 0; n++;\n`;
+  return `${head}if (h.lastStoreSize !== 0) { Lsa[n] = h.lastStoreAddr; Lsv[n] = h.lastStoreValue; Lfl[n] = 1 | (h.lastStoreSize << 1); h.lastStoreSize = 0; } else Lfl[n] = 0; n++;\n`;
 }
 
 /** Compiled functions by source text, shared by every copy of the same code. */
@@ -133,6 +160,20 @@ function reg(r: number): string {
   return `g${r}`;
 }
 
+/**
+ * Where an instruction has retired and, when instructions are logged (the `full`
+ * trace level), its row is written: after its effects, before any return that follows
+ * them, and never on a path where it faulted.
+ */
+const ROW = '\u0001';
+/**
+ * Around slow-path calls: the row count lives in a local inside the block, and a slow
+ * path may flush the log (a device access or a state event at the full level), so
+ * the count goes back to the log before the call and is read again after it.
+ */
+const SYNC_OUT = '\u0002';
+const SYNC_IN = '\u0003';
+
 function ret(expr: string): string {
   return `${WRITE_BACK}return ${expr};`;
 }
@@ -150,7 +191,7 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
     use.written.add(rd);
     return reg(rd);
   };
-  const set = (expr: string): InstructionCode => ({ text: rd === 0 ? '' : `${dest()} = ${expr};`, ends: false });
+  const set = (expr: string): InstructionCode => ({ text: (rd === 0 ? '' : `${dest()} = ${expr};`) + ROW, ends: false });
   const fault = `{ h.blockDone = ${k + 1}; ${ret(`${P}`)} }`;
   const misalignedJump = (target: string) => `{ h.raise(0, ${target}); h.blockDone = ${k + 1}; ${ret(`${P}`)} }`;
 
@@ -197,8 +238,8 @@ function translateInstruction(inst: number, P: number, k: number): InstructionCo
       return {
         text: `{ const va = (${a} + ${inst >> 20}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK}; let v;
 if (ltag[i] === vpn${aligned}) v = ${view}[${index}];
-else { v = h.loadSlow(va, ${size}, ${f3 < 4}, ic + ${k}); if (h.excPending) ${fault} }
-${assign} }`,
+else { ${SYNC_OUT}v = h.loadSlow(va, ${size}, ${f3 < 4}, ic + ${k});${SYNC_IN} if (h.excPending) ${fault} }
+${assign} }${ROW}`,
         ends: false,
       };
     }
@@ -213,15 +254,16 @@ ${assign} }`,
       return {
         text: `{ const va = (${a} + ${imm}) | 0; const vpn = va >>> 12; const i = vpn & ${TLB_MASK};
 if (stag[i] === vpn${aligned}) ${view}[${index}] = ${b};
-else { h.storeSlow(va, ${size}, ${b}, ic + ${k}); if (h.excPending) ${fault} if (h.sliceBreak) { h.blockDone = ${k + 1}; ${ret(`${(P + 4) | 0}`)} } } }`,
+else { ${SYNC_OUT}h.storeSlow(va, ${size}, ${b}, ic + ${k});${SYNC_IN} if (h.excPending) ${fault} }
+${ROW}if (h.sliceBreak) { h.blockDone = ${k + 1}; ${ret(`${(P + 4) | 0}`)} } }`,
         ends: false,
       };
     }
     case 3:
       // FENCE is a no-op. FENCE.I ends the block: a store earlier in this block may have
       // rewritten what follows, and the dispatcher looks the next block up afresh.
-      if (f3 === 0) return { text: '', ends: false };
-      return f3 === 1 ? { text: ret(`${(P + 4) | 0}`), ends: true } : null;
+      if (f3 === 0) return { text: ROW, ends: false };
+      return f3 === 1 ? { text: ROW + ret(`${(P + 4) | 0}`), ends: true } : null;
     case 24: {
       // Branches
       const conds = [`${a} === ${b}`, `${a} !== ${b}`, '', '', `${a} < ${b}`, `${a} >= ${b}`, `(${a} >>> 0) < (${b} >>> 0)`, `(${a} >>> 0) >= (${b} >>> 0)`];
@@ -231,21 +273,22 @@ else { h.storeSlow(va, ${size}, ${b}, ic + ${k}); if (h.excPending) ${fault} if 
       const target = (P + imm) | 0;
       // A conditional branch is a side exit: the block goes on with the fall-through path,
       // so loops with tests in them still make long blocks.
-      const taken = (target & 3) !== 0 ? misalignedJump(`${target}`) : `{ h.blockDone = ${k + 1}; ${ret(`${target}`)} }`;
-      return { text: `if (${cond}) ${taken}`, ends: false };
+      // A taken branch to a misaligned target faults and does not retire.
+      if ((target & 3) !== 0) return { text: `if (${cond}) ${misalignedJump(`${target}`)}${ROW}`, ends: false };
+      return { text: `${ROW}if (${cond}) { h.blockDone = ${k + 1}; ${ret(`${target}`)} }`, ends: false };
     }
     case 27: {
       // JAL
       const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >> 20) & 1) << 11) | (((inst >> 21) & 0x3ff) << 1);
       const target = (P + imm) | 0;
       if ((target & 3) !== 0) return { text: misalignedJump(`${target}`), ends: true };
-      return { text: `${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ret(`${target}`)}`, ends: true };
+      return { text: `${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ROW}${ret(`${target}`)}`, ends: true };
     }
     case 25: {
       // JALR
       if (f3 !== 0) return null;
       return {
-        text: `{ const t = (${a} + ${inst >> 20}) & -2; if ((t & 2) !== 0) ${misalignedJump('t')} ${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ret('t')} }`,
+        text: `{ const t = (${a} + ${inst >> 20}) & -2; if ((t & 2) !== 0) ${misalignedJump('t')} ${rd === 0 ? '' : `${dest()} = ${(P + 4) | 0}; `}${ROW}${ret('t')} }`,
         ends: true,
       };
     }

@@ -23,7 +23,11 @@ export class CodeCache {
   /** Called when a page first gets code, so the hart can drop store-TLB entries to it. */
   onNewCodePage: (page: number) => void = () => {};
 
-  constructor(ramSize: number) {
+  /** `logging`: translate blocks that also write instruction rows (the `full` level). */
+  constructor(
+    ramSize: number,
+    readonly logging = false,
+  ) {
     this.pages = new Array(ramSize >>> 12).fill(undefined);
     this.covered = new Array(ramSize >>> 12).fill(undefined);
     this.heat = new Array(ramSize >>> 12).fill(undefined);
@@ -68,7 +72,7 @@ export class CodeCache {
       this.onNewCodePage(page);
     }
     const word = (off & 0xfff) >>> 2;
-    const block = translateBlock(ram, off >>> 2, pc);
+    const block = translateBlock(ram, off >>> 2, pc, this.logging);
     if (block === null) {
       table[word] = -1;
       return -1;

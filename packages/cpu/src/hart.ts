@@ -96,8 +96,9 @@ export class Hart implements CsrHart {
   /** Per RAM page: 1 when stores to it must take the slow path (watched by the host). */
   readonly storeWatch: Uint8Array;
 
-  /** Translated blocks of guest code (block-compiler.ts). */
+  /** Translated blocks of guest code (block-compiler.ts), and their instruction-logging twins. */
   readonly code: CodeCache;
+  readonly loggedCode: CodeCache;
   /** Whether to run translated blocks (off: interpret everything; tests compare the two). */
   blocksEnabled = true;
   /** Attempts made by the block that just ran (set by generated code when it exits early). */
@@ -123,9 +124,12 @@ export class Hart implements CsrHart {
 
   sink: EventSink | null = null;
   private insnLog: InsnColumns | null = null;
-  private lastStoreAddr = 0;
-  private lastStoreValue = 0;
-  private lastStoreSize = 0;
+  /** @internal (generated blocks read it at the full level) */
+  lastStoreAddr = 0;
+  /** @internal (generated blocks read it at the full level) */
+  lastStoreValue = 0;
+  /** @internal (generated blocks read it at the full level) */
+  lastStoreSize = 0;
 
   private readonly walkCtx: WalkContext = { priv: 0, sum: false, mxr: false };
 
@@ -134,7 +138,8 @@ export class Hart implements CsrHart {
     this.host = host;
     this.storeWatch = new Uint8Array(bus.ram.size >>> 12);
     this.code = new CodeCache(bus.ram.size);
-    this.code.onNewCodePage = (page) => {
+    this.loggedCode = new CodeCache(bus.ram.size, true);
+    this.code.onNewCodePage = this.loggedCode.onNewCodePage = (page) => {
       // Stores to a page with translated code must take the slow path from now on.
       const tag = this.storeTlb.tag;
       const off = this.storeTlb.off;
@@ -154,7 +159,10 @@ export class Hart implements CsrHart {
   /** The host wrote guest RAM behind the hart's back: drop translations of it. */
   invalidateCode(pa: number, length: number): void {
     const off = pa - this.bus.ram.base;
-    if (off >= 0 && off < this.bus.ram.size && length > 0) this.code.invalidateRange(off, length);
+    if (off >= 0 && off < this.bus.ram.size && length > 0) {
+      this.code.invalidateRange(off, length);
+      this.loggedCode.invalidateRange(off, length);
+    }
   }
 
   // ---------------------------------------------------------------- public API
@@ -235,7 +243,7 @@ export class Hart implements CsrHart {
       let slice = left;
       const untilDeadline = deadline - this.icount;
       if (untilDeadline < slice) slice = untilDeadline > 1 ? untilDeadline : 1;
-      left -= this.insnLog !== null || !this.blocksEnabled ? this.execute(slice) : this.executeBlocks(slice);
+      left -= this.blocksEnabled ? this.executeBlocks(slice) : this.execute(slice);
     }
   }
 
@@ -291,7 +299,8 @@ export class Hart implements CsrHart {
    */
   private executeBlocks(slice: number): number {
     const start = this.attempts;
-    const code = this.code;
+    const log = this.insnLog;
+    const code = log === null ? this.code : this.loggedCode;
     const x = this.x;
     const ram = this.bus.ram;
     const r32 = ram.i32;
@@ -336,8 +345,14 @@ export class Hart implements CsrHart {
       // Slow paths inside the block set icount to the instruction they serve (events
       // are stamped with it); the block's own count is settled from the entry value.
       const icount = this.icount;
-      this.blockDone = code.lens[id];
-      const next = code.fns[id](this, x, r32, r16, ru16, r8, ru8, ltag, loff, stag, soff, MulDivOps);
+      const length = code.lens[id];
+      if (log !== null && log.count + length > log.capacity) {
+        // Room for every row the block may write.
+        this.sink!.instructions(log);
+        log.reset(log.firstIcount + log.count);
+      }
+      this.blockDone = length;
+      const next = code.fns[id](this, x, r32, r16, ru16, r8, ru8, ltag, loff, stag, soff, MulDivOps, log);
       const k = this.blockDone;
       this.attempts += k;
       this.pc = next;
@@ -649,7 +664,8 @@ export class Hart implements CsrHart {
     const row = log.count++;
     log.pc[row] = pc;
     log.raw[row] = inst;
-    log.rdValue[row] = this.x[(inst >> 7) & 31];
+    const field = (inst >> 7) & 31;
+    log.rdValue[row] = field === 0 ? 0 : this.x[field];
     if (this.lastStoreSize !== 0) {
       log.storeAddr[row] = this.lastStoreAddr;
       log.storeValue[row] = this.lastStoreValue;
@@ -851,8 +867,9 @@ export class Hart implements CsrHart {
       else if (size === 2) ram.u16[off >>> 1] = value;
       else ram.u8[off] = value;
       const keepsCode = this.code.written(off, size);
+      const keepsLoggedCode = this.loggedCode.written(off, size);
       if (this.storeWatch[off >>> 12] !== 0) this.host.watchedStore(pa, size);
-      else if (!keepsCode && this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
+      else if (!keepsCode && !keepsLoggedCode && this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
       return;
     }
     bus.fault = false;
