@@ -86,10 +86,6 @@ export class CodeCache {
     return id;
   }
 
-  hasCode(page: number): boolean {
-    return this.pages[page] !== undefined;
-  }
-
   /**
    * A write of `size` bytes at RAM offset `off`. Returns true when the page holds
    * translated code (so the write must not get a fast store-TLB entry).
