@@ -24,6 +24,14 @@ export interface HartHost {
    * of M-mode code (the built-in SBI firmware does this for ecalls from S-mode).
    */
   trapToM(hart: Hart, cause: number, interrupt: boolean, tval: number): boolean;
+  /**
+   * The hart has just taken a trap into HS-mode (V=0, priv S): scause/sepc/stval, htval,
+   * htinst, hstatus.SPV/SPVP/GVA, sstatus.SPP/SPIE/SIE and pc = stvec are written, as
+   * hardware does. Returning true means the host is the HS software (a hypervisor in
+   * TypeScript): run() returns STOP_VM_EXIT before any HS instruction executes. The
+   * machine returns false, so native HS code runs.
+   */
+  trapToHS(hart: Hart, cause: number, interrupt: boolean): boolean;
   /** A store landed in a page the host watches (HTIF tohost); pa is the physical address. */
   watchedStore(pa: number, size: number): void;
 }

@@ -6,23 +6,45 @@ import {
   Tlb,
   TLB_MASK,
   WALK_ACCESS_FAULT,
+  WALK_GUEST_PAGE_FAULT,
   WALK_PAGE_FAULT,
+  GPF_EXPLICIT,
+  GPF_IMPLICIT_READ,
+  guestWalkContext,
   walkSv32,
+  walkTwoStage,
   type AccessType,
   type WalkContext,
 } from '@hvrr/mmu';
-import { InsnColumns, INSN_HAS_STORE, type EventSink } from '@hvrr/events';
+import { InsnColumns, INSN_HAS_STORE, type EventSink, type TrapEvent } from '@hvrr/events';
 import { Counter64 } from './counter64.js';
 import { CodeCache } from './code-cache.js';
 import * as MulDivOps from './muldiv.js';
 import { CSR } from './csr-numbers.js';
-import { buildCsrTable, csrMinPriv, csrReadOnly, type CsrHart, type CsrRule } from './csr-file.js';
+import { buildCsrTable, effectiveMideleg, effectiveMip, resolveCsr, type CsrHart, type CsrRule } from './csr-file.js';
 import type { HartHost } from './hart-host.js';
+import { transformedInstruction } from './trap-instruction.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './muldiv.js';
 import {
   EXC_BREAKPOINT,
+  EXC_ECALL_M,
+  EXC_ECALL_S,
   EXC_ECALL_U,
+  EXC_ECALL_VS,
   EXC_ILLEGAL,
+  EXC_INSN_GUEST_PAGE_FAULT,
+  EXC_LOAD_GUEST_PAGE_FAULT,
+  EXC_STORE_GUEST_PAGE_FAULT,
+  EXC_VIRTUAL_INSTRUCTION,
+  HSTATUS_GVA,
+  HSTATUS_HU,
+  HSTATUS_SPV,
+  HSTATUS_SPVP,
+  HSTATUS_VTSR,
+  HSTATUS_VTVM,
+  HSTATUS_VTW,
+  MSTATUSH_GVA,
+  MSTATUSH_MPV,
   EXC_INSN_ACCESS,
   EXC_INSN_MISALIGNED,
   EXC_INSN_PAGE_FAULT,
@@ -56,10 +78,31 @@ const COLD_RUN = 16;
 export const STOP_BUDGET = 0;
 export const STOP_HALT = 1;
 export const STOP_IDLE = 2;
-export type StopReason = typeof STOP_BUDGET | typeof STOP_HALT | typeof STOP_IDLE;
+/** A trap went to HS-mode and the host (a TypeScript hypervisor) took it: a VM exit. */
+export const STOP_VM_EXIT = 3;
+export type StopReason = typeof STOP_BUDGET | typeof STOP_HALT | typeof STOP_IDLE | typeof STOP_VM_EXIT;
 
-/** Interrupt priority of the privileged spec: MEI, MSI, MTI, SEI, SSI, STI. */
-const IRQ_PRIORITY = [11, 3, 7, 9, 1, 5];
+/**
+ * Interrupt priority of the privileged spec with the H extension: MEI, MSI, MTI, SEI,
+ * SSI, STI, SGEI, VSEI, VSSI, VSTI.
+ */
+const IRQ_PRIORITY = [11, 3, 7, 9, 1, 5, 12, 10, 2, 6];
+
+/** Exception causes whose tval is an address (GVA says whether it is a guest virtual one). */
+const ADDRESS_CAUSES = (1 << 0) | (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 20) | (1 << 21) | (1 << 23);
+
+/** Fault causes by access type (fetch, load, store): page, guest-page, access. */
+const PAGE_FAULT_CAUSE = [EXC_INSN_PAGE_FAULT, EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT];
+const GUEST_PAGE_FAULT_CAUSE = [EXC_INSN_GUEST_PAGE_FAULT, EXC_LOAD_GUEST_PAGE_FAULT, EXC_STORE_GUEST_PAGE_FAULT];
+const ACCESS_FAULT_CAUSE = [EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS];
+
+/** htinst/mtinst pseudoinstructions for faults of implicit VS-stage accesses (RV32). */
+const TINST_VS_PTE_READ = 0x00002000;
+const TINST_VS_PTE_WRITE = 0x00002020;
+
+/** Where takeTrap sends a trap: M, HS (priv S, V=0) or VS (priv S, V=1). */
+const TO_HS = PRIV_S;
+const TO_VS = 2;
 
 /** Valid AMO funct5 values (bit set): add 0, swap 1, sc 3, xor 4, or 8, and 12, min 16, max 20, minu 24, maxu 28. */
 const AMO_FUNCT5 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (1 << 20) | (1 << 24) | (1 << 28);
@@ -67,18 +110,24 @@ const AMO_FUNCT5 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 
 const CSR_TABLE: (CsrRule | undefined)[] = buildCsrTable();
 
 /**
- * One RV32IMA hart with M, S and U modes and Sv32. All architectural state lives in
- * typed arrays and plain number fields so a snapshot is a copy. `run(n)` executes up
- * to n instructions; between slices it checks interrupts and timers, never inside one.
+ * One RV32IMA hart with M, S and U modes, Sv32, and the H extension (V=1 modes VS and
+ * VU, two-stage translation Sv32 over Sv32x4). All architectural state lives in typed
+ * arrays and plain number fields (priv, virt, pc) so a snapshot is a copy. `run(n)`
+ * executes up to n instructions; between slices it checks interrupts and timers, never
+ * inside one.
  *
  * The hot loop (execute) decodes each instruction from RAM as it runs: RAM is read
  * directly through per-access-type TLBs, so self-modifying code needs no invalidation.
+ * The TLBs map a virtual page of the current context (with V=1: a guest virtual page,
+ * through both stages) to a RAM page; every change of context flushes them.
  */
 export class Hart implements CsrHart {
   /** x0..x31; x[0] is forced to zero before every instruction. */
   readonly x = new Int32Array(32);
   pc = 0;
   priv: number = PRIV_M;
+  /** The virtualization mode V of the H extension: 1 in VS/VU-mode (priv 1/0), else 0. */
+  virt = 0;
   /** CSR storage, indexed by CSR address; rules in csr-file.ts decide what a value means. */
   readonly csr = new Int32Array(4096);
   /** Retired instructions (minstret's definition): the key of every event. */
@@ -113,6 +162,21 @@ export class Hart implements CsrHart {
   excPending = false;
   private excCause = 0;
   private excTval = 0;
+  /** The pending exception's tval is a guest virtual address (hstatus/mstatush.GVA). */
+  private excGva = false;
+  /** The pending exception's htval/mtval2: a guest-physical address >> 2, or 0. */
+  private excTval2 = 0;
+  /** For a guest-page fault: GPF_EXPLICIT or the implicit VS-stage access that faulted. */
+  private excGpfKind = GPF_EXPLICIT;
+  /** V of the last translation (MPRV with MPV, HLV/HSV translate as V=1 from V=0). */
+  private xlateVirt = 0;
+  /**
+   * The raw instruction that took the last synchronous trap into HS- or M-mode (0 when it
+   * could not be fetched, or for an interrupt): what a hypervisor emulates on a VM exit.
+   */
+  trapInsn = 0;
+  /** pc of that instruction (the trap's epc). */
+  trapEpc = 0;
   /** Set when the current slice must end after this instruction (CSR side effects, device writes). */
   /** @internal */
   sliceBreak = false;
@@ -132,6 +196,7 @@ export class Hart implements CsrHart {
   lastStoreSize = 0;
 
   private readonly walkCtx: WalkContext = { priv: 0, sum: false, mxr: false };
+  private readonly guestCtx = guestWalkContext();
 
   constructor(bus: PhysicalBus, host: HartHost) {
     this.bus = bus;
@@ -213,6 +278,7 @@ export class Hart implements CsrHart {
     this.csr[CSR.mhartid] = hartId;
     this.pc = pc | 0;
     this.priv = PRIV_M;
+    this.virt = 0;
     this.resValid = false;
     this.contextChanged();
   }
@@ -247,19 +313,30 @@ export class Hart implements CsrHart {
     }
   }
 
-  /** The interrupt that would be taken now, or -1 (privileged spec 3.1.9). */
+  /**
+   * The interrupt that would be taken now, or -1 (privileged spec 3.1.9 and the H
+   * chapter): M-level interrupts when below M or MIE; HS-level (delegated by mideleg,
+   * not by hideleg) when V=1, in U, or in HS with SIE; VS-level (delegated by both)
+   * only when V=1, in VU or in VS with vsstatus.SIE.
+   */
   pendingInterrupt(): number {
     const csr = this.csr;
-    const pending = csr[CSR.mip] & csr[CSR.mie];
+    const pending = effectiveMip(csr) & csr[CSR.mie];
     if (pending === 0) return -1;
     const mstatus = csr[CSR.mstatus];
-    const deleg = csr[CSR.mideleg];
+    const deleg = effectiveMideleg(csr);
     const priv = this.priv;
     let candidates = priv < PRIV_M || (mstatus & MSTATUS_MIE) !== 0 ? pending & ~deleg : 0;
     if (candidates === 0) {
-      const sEnabled = priv < PRIV_S || (priv === PRIV_S && (mstatus & MSTATUS_SIE) !== 0);
-      candidates = sEnabled ? pending & deleg : 0;
-      if (candidates === 0) return -1;
+      const hdeleg = deleg & csr[CSR.hideleg];
+      const virt = this.virt === 1;
+      const sEnabled = virt || priv < PRIV_S || (priv === PRIV_S && (mstatus & MSTATUS_SIE) !== 0);
+      candidates = sEnabled ? pending & deleg & ~hdeleg : 0;
+      if (candidates === 0) {
+        const vsEnabled = virt && (priv === PRIV_U || (csr[CSR.vsstatus] & MSTATUS_SIE) !== 0);
+        candidates = vsEnabled ? pending & hdeleg : 0;
+        if (candidates === 0) return -1;
+      }
     }
     for (let i = 0; i < IRQ_PRIORITY.length; i++) {
       const irq = IRQ_PRIORITY[i];
@@ -685,62 +762,171 @@ export class Hart implements CsrHart {
     this.excPending = true;
     this.excCause = cause;
     this.excTval = tval;
+    this.excGva = this.virt === 1 && ((ADDRESS_CAUSES >>> cause) & 1) !== 0;
+    this.excTval2 = 0;
+    this.excGpfKind = GPF_EXPLICIT;
   }
 
   /**
-   * Enters the trap handler for an exception or interrupt (privileged spec 3.1.6-3.1.9
-   * and 4.1.1): picks M or S by delegation, saves epc/cause/tval and the interrupt-enable
-   * stack, and jumps to xtvec. The host may take traps bound for M-mode itself.
+   * Raises the fault a memory access at `va` met: `code` is what translate() returned
+   * (or WALK_ACCESS_FAULT when nothing answered at the physical address). tval is a
+   * guest virtual address when the access translated as V=1; a guest-page fault also
+   * carries the faulting guest-physical address for htval/mtval2.
+   */
+  private raiseMemFault(code: number, access: AccessType, va: number): void {
+    const cause = code === WALK_PAGE_FAULT ? PAGE_FAULT_CAUSE[access] : code === WALK_GUEST_PAGE_FAULT ? GUEST_PAGE_FAULT_CAUSE[access] : ACCESS_FAULT_CAUSE[access];
+    this.raise(cause, va);
+    this.excGva = this.xlateVirt === 1;
+    if (code === WALK_GUEST_PAGE_FAULT) {
+      const g = this.guestCtx;
+      // gpa >> 2 of a 34-bit gpa fits 32 bits: page number (22 bits) << 10, offset >> 2.
+      this.excTval2 = (g.faultGpaPage << 10) | (g.faultGpaOffset >>> 2);
+      this.excGpfKind = g.faultKind;
+    }
+  }
+
+  /**
+   * Enters the trap handler for an exception or interrupt (privileged spec 3.1.6-3.1.9,
+   * 4.1.1 and the H chapter's "Trap Entry"): picks M, HS or VS by medeleg/mideleg and,
+   * from V=1, hedeleg/hideleg; saves epc/cause/tval (and htval/htinst or
+   * mtval2/mtinst, GVA, SPV/SPVP or MPV) and the interrupt-enable stack, and jumps to
+   * the target's tvec. The host may take traps bound for M-mode itself (built-in
+   * firmware) or, once taken, the traps into HS-mode (a hypervisor: a VM exit).
    */
   takeTrap(cause: number, interrupt: boolean, tval: number): void {
     const csr = this.csr;
     const from = this.priv;
+    const fromVirt = this.virt;
     const epc = this.pc;
     if (interrupt) this.interruptCounts[cause]++;
     else this.exceptionCounts[cause]++;
     this.resValid = false;
-    let toS = false;
+    let to = PRIV_M;
     if (from <= PRIV_S) {
-      const deleg = interrupt ? csr[CSR.mideleg] : csr[CSR.medeleg];
-      toS = ((deleg >>> cause) & 1) !== 0;
+      const deleg = interrupt ? effectiveMideleg(csr) : csr[CSR.medeleg];
+      if (((deleg >>> cause) & 1) !== 0) {
+        to = TO_HS;
+        const hdeleg = interrupt ? csr[CSR.hideleg] : csr[CSR.hedeleg];
+        if (fromVirt === 1 && ((hdeleg >>> cause) & 1) !== 0) to = TO_VS;
+      }
     }
+    const gva = !interrupt && this.excGva;
+    let tval2 = 0;
+    let tinst = 0;
+    if (!interrupt && to !== TO_VS) {
+      tval2 = this.excTval2;
+      this.trapEpc = epc;
+      // A fetch fault has no instruction to show.
+      const fetchFault = cause === EXC_INSN_ACCESS || cause === EXC_INSN_PAGE_FAULT || cause === EXC_INSN_GUEST_PAGE_FAULT;
+      this.trapInsn = fetchFault ? 0 : this.instructionAt(epc);
+      if (cause === EXC_LOAD_GUEST_PAGE_FAULT || cause === EXC_STORE_GUEST_PAGE_FAULT) {
+        const kind = this.excGpfKind;
+        tinst = kind === GPF_EXPLICIT ? transformedInstruction(this.trapInsn, this.x[(this.trapInsn >> 15) & 31], tval) : kind === GPF_IMPLICIT_READ ? TINST_VS_PTE_READ : TINST_VS_PTE_WRITE;
+      } else if (cause === EXC_INSN_GUEST_PAGE_FAULT && this.excGpfKind !== GPF_EXPLICIT) {
+        tinst = this.excGpfKind === GPF_IMPLICIT_READ ? TINST_VS_PTE_READ : TINST_VS_PTE_WRITE;
+      }
+    } else if (interrupt && to !== TO_VS) {
+      this.trapInsn = 0;
+      this.trapEpc = epc;
+    }
+    this.excGva = false;
+    this.excTval2 = 0;
+    this.excGpfKind = GPF_EXPLICIT;
     const sink = this.sink;
-    if (!toS && this.host.trapToM(this, cause, interrupt, tval)) {
-      if (sink !== null && sink.wantsEvents)
-        sink.emit({ type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: PRIV_M, handler: 'firmware' });
+    const hInvolved = fromVirt === 1 || to === TO_VS;
+    if (to === PRIV_M && this.host.trapToM(this, cause, interrupt, tval)) {
+      if (sink !== null && sink.wantsEvents) {
+        const ev: TrapEvent = { type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: PRIV_M, handler: 'firmware' };
+        if (hInvolved) {
+          ev.fromVirt = fromVirt === 1;
+          ev.toVirt = false;
+        }
+        sink.emit(ev);
+      }
       return;
     }
     const mstatus = csr[CSR.mstatus];
     const causeValue = (interrupt ? 0x80000000 : 0) | cause;
-    if (toS) {
+    if (to === TO_VS) {
+      // vsstatus takes the interrupt-enable stack; hstatus and sstatus stay as they are.
+      const vs = csr[CSR.vsstatus];
+      let s = vs & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP);
+      if ((vs & MSTATUS_SIE) !== 0) s |= MSTATUS_SPIE;
+      if (from === PRIV_S) s |= MSTATUS_SPP;
+      csr[CSR.vsstatus] = s;
+      // VS-level interrupts (2, 6, 10) reach VS-mode as their S-level codes (1, 5, 9).
+      const vsCause = interrupt ? cause - 1 : cause;
+      csr[CSR.vsepc] = epc;
+      csr[CSR.vscause] = (interrupt ? 0x80000000 : 0) | vsCause;
+      csr[CSR.vstval] = tval;
+      this.priv = PRIV_S;
+      const tvec = csr[CSR.vstvec];
+      this.pc = (tvec & ~3) + (interrupt && (tvec & 3) === 1 ? 4 * vsCause : 0);
+    } else if (to === TO_HS) {
       csr[CSR.sepc] = epc;
       csr[CSR.scause] = causeValue;
       csr[CSR.stval] = tval;
+      csr[CSR.htval] = tval2;
+      csr[CSR.htinst] = tinst;
+      let h = csr[CSR.hstatus] & ~(HSTATUS_SPV | HSTATUS_GVA);
+      if (fromVirt === 1) h = (h & ~HSTATUS_SPVP) | HSTATUS_SPV | (from === PRIV_S ? HSTATUS_SPVP : 0);
+      if (gva) h |= HSTATUS_GVA;
+      csr[CSR.hstatus] = h;
       let s = mstatus & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP);
       if ((mstatus & MSTATUS_SIE) !== 0) s |= MSTATUS_SPIE;
       if (from === PRIV_S) s |= MSTATUS_SPP;
       csr[CSR.mstatus] = s;
       this.priv = PRIV_S;
+      this.virt = 0;
       const tvec = csr[CSR.stvec];
       this.pc = (tvec & ~3) + (interrupt && (tvec & 3) === 1 ? 4 * cause : 0);
     } else {
       csr[CSR.mepc] = epc;
       csr[CSR.mcause] = causeValue;
       csr[CSR.mtval] = tval;
+      csr[CSR.mtval2] = tval2;
+      csr[CSR.mtinst] = tinst;
+      csr[CSR.mstatush] = (csr[CSR.mstatush] & ~(MSTATUSH_MPV | MSTATUSH_GVA)) | (fromVirt === 1 ? MSTATUSH_MPV : 0) | (gva ? MSTATUSH_GVA : 0);
       let s = mstatus & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP);
       if ((mstatus & MSTATUS_MIE) !== 0) s |= MSTATUS_MPIE;
       s |= from << 11;
       csr[CSR.mstatus] = s;
       this.priv = PRIV_M;
+      this.virt = 0;
       const tvec = csr[CSR.mtvec];
       this.pc = (tvec & ~3) + (interrupt && (tvec & 3) === 1 ? 4 * cause : 0);
     }
     this.pc |= 0;
     this.contextChanged();
+    // The host sees the trap once it is architecturally taken into HS-mode.
+    const exit = to === TO_HS && this.host.trapToHS(this, cause, interrupt);
+    if (exit) {
+      this.stopReason = STOP_VM_EXIT;
+      this.sliceBreak = true;
+    }
     if (sink !== null && sink.wantsEvents) {
       if (interrupt) sink.emit({ type: 'irq', icount: this.icount, irq: cause, action: 'taken' });
-      sink.emit({ type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: this.priv as 1 | 3, handler: 'guest' });
+      const ev: TrapEvent = { type: 'trap', icount: this.icount, cause, interrupt, tval, epc, from: from as 0 | 1 | 3, to: this.priv as 1 | 3, handler: exit ? 'hypervisor' : 'guest' };
+      if (hInvolved) {
+        ev.fromVirt = fromVirt === 1;
+        ev.toVirt = to === TO_VS;
+      }
+      sink.emit(ev);
     }
+  }
+
+  /**
+   * The instruction word at `pc` in the current translation context (the trapping
+   * instruction, which was fetched a moment ago), or 0 when it cannot be read.
+   */
+  private instructionAt(pc: number): number {
+    const vpn = pc >>> 12;
+    const i = vpn & TLB_MASK;
+    const ram = this.bus.ram;
+    if (this.fetchTlb.tag[i] === vpn) return ram.i32[(this.fetchTlb.off[i] + (pc & 0xfff)) >>> 2];
+    const pa = this.translate(pc, ACCESS_FETCH);
+    const off = pa - ram.base;
+    return pa >= 0 && off >= 0 && off < ram.size ? ram.i32[off >>> 2] : 0;
   }
 
   // ---------------------------------------------------------------- memory
@@ -751,8 +937,15 @@ export class Hart implements CsrHart {
    */
   translate(va: number, access: AccessType): number {
     let priv = this.priv;
+    let virt = this.virt;
     const mstatus = this.csr[CSR.mstatus];
-    if (access !== ACCESS_FETCH && priv === PRIV_M && (mstatus & MSTATUS_MPRV) !== 0) priv = (mstatus & MSTATUS_MPP) >>> 11;
+    if (access !== ACCESS_FETCH && priv === PRIV_M && (mstatus & MSTATUS_MPRV) !== 0) {
+      // MPRV: translate as MPP, and with the H extension as MPV (two-stage when MPV=1).
+      priv = (mstatus & MSTATUS_MPP) >>> 11;
+      if (priv !== PRIV_M && (this.csr[CSR.mstatush] & MSTATUSH_MPV) !== 0) virt = 1;
+    }
+    this.xlateVirt = virt;
+    if (virt === 1) return this.translateGuest(va, access, priv, false);
     const satp = this.csr[CSR.satp];
     if (priv === PRIV_M || satp >= 0) return va >>> 0;
     const ctx = this.walkCtx;
@@ -762,15 +955,31 @@ export class Hart implements CsrHart {
     return walkSv32(this.bus, satp, va >>> 0, access, ctx);
   }
 
+  /**
+   * Two-stage translation (V=1, or as V=1 for HLV/HSV and MPRV): `priv` is the nominal
+   * privilege (VS or VU); vsstatus.SUM and MXR rule the VS stage, mstatus.MXR both.
+   */
+  private translateGuest(va: number, access: AccessType, priv: number, hlvx: boolean): number {
+    const csr = this.csr;
+    const g = this.guestCtx;
+    const vsstatus = csr[CSR.vsstatus];
+    g.priv = priv;
+    g.sum = (vsstatus & MSTATUS_SUM) !== 0;
+    g.gMxr = (csr[CSR.mstatus] & MSTATUS_MXR) !== 0;
+    g.vsMxr = g.gMxr || (vsstatus & MSTATUS_MXR) !== 0;
+    g.hlvx = hlvx;
+    return walkTwoStage(this.bus, csr[CSR.vsatp], csr[CSR.hgatp], va >>> 0, access, g);
+  }
+
   private fillFetch(pc: number): boolean {
     const pa = this.translate(pc, ACCESS_FETCH);
-    if (pa === WALK_PAGE_FAULT) {
-      this.raise(EXC_INSN_PAGE_FAULT, pc);
+    if (pa < 0) {
+      this.raiseMemFault(pa, ACCESS_FETCH, pc);
       return false;
     }
     const off = pa - this.bus.ram.base;
-    if (pa < 0 || off < 0 || off >= this.bus.ram.size) {
-      this.raise(EXC_INSN_ACCESS, pc);
+    if (off < 0 || off >= this.bus.ram.size) {
+      this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_FETCH, pc);
       return false;
     }
     this.fetchTlb.fill(pc >>> 12, off & ~0xfff);
@@ -803,7 +1012,7 @@ export class Hart implements CsrHart {
   private loadAligned(va: number, size: 1 | 2 | 4, faultVa: number): number {
     const pa = this.translate(va, ACCESS_LOAD);
     if (pa < 0) {
-      this.raise(pa === WALK_PAGE_FAULT ? EXC_LOAD_PAGE_FAULT : EXC_LOAD_ACCESS, faultVa);
+      this.raiseMemFault(pa, ACCESS_LOAD, faultVa);
       return 0;
     }
     const ram = this.bus.ram;
@@ -816,7 +1025,7 @@ export class Hart implements CsrHart {
     bus.fault = false;
     const v = bus.read(pa, size);
     if (bus.fault) {
-      this.raise(EXC_LOAD_ACCESS, faultVa);
+      this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_LOAD, faultVa);
       return 0;
     }
     return v;
@@ -828,13 +1037,17 @@ export class Hart implements CsrHart {
     if ((va & (size - 1)) !== 0) {
       // Misaligned stores complete byte by byte; both pages are checked first so a
       // fault on the second leaves memory untouched.
-      const last = (va + size - 1) | 0;
+      // tval names the portion that faulted: the access's start, or the second page's
+      // (whose translation then gives htval's guest-physical address).
       const pa0 = this.translate(va, ACCESS_STORE);
-      const pa1 = this.translate(last, ACCESS_STORE);
-      if (pa0 < 0 || pa1 < 0) {
-        // tval names the portion that faulted: the access's start, or the second page's.
-        const bad = pa0 < 0 ? pa0 : pa1;
-        this.raise(bad === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, pa0 < 0 ? va : last & ~0xfff);
+      if (pa0 < 0) {
+        this.raiseMemFault(pa0, ACCESS_STORE, va);
+        return;
+      }
+      const second = ((va + size - 1) & ~0xfff) | 0;
+      const pa1 = this.translate(second, ACCESS_STORE);
+      if (pa1 < 0) {
+        this.raiseMemFault(pa1, ACCESS_STORE, second);
         return;
       }
       for (let k = 0; k < size; k++) {
@@ -855,9 +1068,17 @@ export class Hart implements CsrHart {
   private storeAligned(va: number, size: 1 | 2 | 4, value: number, faultVa: number): void {
     const pa = this.translate(va, ACCESS_STORE);
     if (pa < 0) {
-      this.raise(pa === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, faultVa);
+      this.raiseMemFault(pa, ACCESS_STORE, faultVa);
       return;
     }
+    this.storePhysical(pa, size, value, faultVa, va, true);
+  }
+
+  /**
+   * Stores at a translated address: RAM (dirty pages, translated code, watched pages)
+   * or a device. `fillTlb`: give `va`'s page a fast store-TLB entry when that is safe.
+   */
+  private storePhysical(pa: number, size: 1 | 2 | 4, value: number, faultVa: number, va: number, fillTlb: boolean): void {
     const bus = this.bus;
     const ram = bus.ram;
     const off = pa - ram.base;
@@ -869,12 +1090,12 @@ export class Hart implements CsrHart {
       const keepsCode = this.code.written(off, size);
       const keepsLoggedCode = this.loggedCode.written(off, size);
       if (this.storeWatch[off >>> 12] !== 0) this.host.watchedStore(pa, size);
-      else if (!keepsCode && !keepsLoggedCode && this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
+      else if (fillTlb && !keepsCode && !keepsLoggedCode && this.insnLog === null) this.storeTlb.fill(va >>> 12, off & ~0xfff);
       return;
     }
     bus.fault = false;
     bus.write(pa, size, value);
-    if (bus.fault) this.raise(EXC_STORE_ACCESS, faultVa);
+    if (bus.fault) this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_STORE, faultVa);
     // A device write may raise an interrupt or stop the machine: end the slice.
     this.sliceBreak = true;
   }
@@ -915,11 +1136,11 @@ export class Hart implements CsrHart {
     }
     // AMOs need write permission; a fault is a store/AMO fault.
     const pa = this.translate(va, ACCESS_STORE);
-    if (pa < 0) return this.raise(pa === WALK_PAGE_FAULT ? EXC_STORE_PAGE_FAULT : EXC_STORE_ACCESS, va);
+    if (pa < 0) return this.raiseMemFault(pa, ACCESS_STORE, va);
     const bus = this.bus;
     bus.fault = false;
     const old = bus.read(pa, 4) | 0;
-    if (bus.fault) return this.raise(EXC_STORE_ACCESS, va);
+    if (bus.fault) return this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_STORE, va);
     let v: number;
     switch (f5) {
       case 0: v = (old + src) | 0; break;
@@ -943,21 +1164,20 @@ export class Hart implements CsrHart {
   private executeSystem(inst: number, pc: number): number {
     const f3 = (inst >> 12) & 7;
     if (f3 === 0) return this.executePrivileged(inst, pc);
-    if (f3 === 4) {
-      this.raise(EXC_ILLEGAL, inst);
-      return pc;
-    }
+    if (f3 === 4) return this.executeGuestAccess(inst, pc);
     const x = this.x;
     const addr = inst >>> 20;
     const rd = (inst >> 7) & 31;
     const rs1 = (inst >> 15) & 31;
     const op = f3 & 3; // 1 = RW, 2 = RS, 3 = RC
-    const rule = CSR_TABLE[addr];
     const writes = op === 1 || rs1 !== 0;
-    if (rule === undefined || this.priv < csrMinPriv(addr) || (writes && csrReadOnly(addr)) || (rule.access !== undefined && !rule.access(this, writes))) {
-      this.raise(EXC_ILLEGAL, inst);
+    // With V=1 an S CSR may stand for its VS CSR; a refused access names its exception.
+    const target = resolveCsr(CSR_TABLE, this, addr, writes);
+    if (target < 0) {
+      this.raise(-target, inst);
       return pc;
     }
+    const rule = CSR_TABLE[target]!;
     const src = (f3 & 4) !== 0 ? rs1 : x[rs1];
     // CSRRW with rd = x0 does not read the CSR (no read side effects).
     const old = op === 1 && rd === 0 ? 0 : rule.read(this);
@@ -969,16 +1189,18 @@ export class Hart implements CsrHart {
   private executePrivileged(inst: number, pc: number): number {
     const csr = this.csr;
     const priv = this.priv;
+    const virt = this.virt;
     const mstatus = csr[CSR.mstatus];
+    const hstatus = csr[CSR.hstatus];
     switch (inst) {
-      case 0x00000073: // ECALL
-        this.raise(EXC_ECALL_U + priv, 0);
+      case 0x00000073: // ECALL: from U/VU 8, HS 9, VS 10, M 11
+        this.raise(priv === PRIV_U ? EXC_ECALL_U : priv === PRIV_M ? EXC_ECALL_M : virt === 1 ? EXC_ECALL_VS : EXC_ECALL_S, 0);
         return pc;
       case 0x00100073: // EBREAK: the spec allows tval = 0 or the pc; QEMU 7.2 writes 0.
         this.raise(EXC_BREAKPOINT, 0);
         return pc;
       case 0x30200073: {
-        // MRET
+        // MRET: back to MPP, and to V = MPV unless MPP is M.
         if (priv !== PRIV_M) break;
         const mpp = (mstatus & MSTATUS_MPP) >>> 11;
         let s = mstatus & ~(MSTATUS_MIE | MSTATUS_MPP);
@@ -986,30 +1208,40 @@ export class Hart implements CsrHart {
         s |= MSTATUS_MPIE;
         if (mpp !== PRIV_M) s &= ~MSTATUS_MPRV;
         csr[CSR.mstatus] = s;
+        const mstatush = csr[CSR.mstatush];
+        csr[CSR.mstatush] = mstatush & ~MSTATUSH_MPV;
         this.priv = mpp;
+        this.virt = mpp !== PRIV_M && (mstatush & MSTATUSH_MPV) !== 0 ? 1 : 0;
         this.contextChanged();
         return csr[CSR.mepc] & ~3;
       }
       case 0x10200073: {
         // SRET
+        if (virt === 1) {
+          // In VS-mode it returns through vsstatus/vsepc; VU and hstatus.VTSR forbid it.
+          if (priv === PRIV_U || (hstatus & HSTATUS_VTSR) !== 0) return this.virtualInstruction(inst, pc);
+          const vs = csr[CSR.vsstatus];
+          let s = vs & ~(MSTATUS_SIE | MSTATUS_SPP);
+          if ((vs & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
+          s |= MSTATUS_SPIE;
+          csr[CSR.vsstatus] = s;
+          this.priv = (vs & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
+          this.contextChanged();
+          return csr[CSR.vsepc] & ~3;
+        }
         if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TSR) !== 0)) break;
-        const spp = (mstatus & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
-        let s = mstatus & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
-        if ((mstatus & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
-        s |= MSTATUS_SPIE;
-        csr[CSR.mstatus] = s;
-        this.priv = spp;
-        this.contextChanged();
-        return csr[CSR.sepc] & ~3;
+        return this.returnFromHS();
       }
       case 0x10500073: {
-        // WFI: U-mode (with S present) and TW=1 below M trap at once.
-        if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TW) !== 0)) break;
+        // WFI: TW=1 traps below M; U traps at once; VU, and VS with VTW, are virtual.
+        if (priv !== PRIV_M && (mstatus & MSTATUS_TW) !== 0) break;
+        if (virt === 0 && priv === PRIV_U) break;
+        if (virt === 1 && (priv === PRIV_U || (hstatus & HSTATUS_VTW) !== 0)) return this.virtualInstruction(inst, pc);
         this.sliceBreak = true;
         // The spec requires waking for pending interrupts enabled in mie and allows
         // waking at any time; hvrr wakes on any pending interrupt, masked or not
         // (the ISA tests' wfi case relies on that).
-        if (csr[CSR.mip] === 0) {
+        if (effectiveMip(csr) === 0) {
           // Retire first: the wait happens after the instruction, so time skipped is
           // measured from the next instruction's count.
           this.icount++;
@@ -1022,14 +1254,161 @@ export class Hart implements CsrHart {
       default:
         // SFENCE.VMA rs1, rs2
         if ((inst & 0xfe007fff) === 0x12000073) {
-          if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0)) break;
+          if (virt === 1) {
+            if (priv === PRIV_U || (hstatus & HSTATUS_VTVM) !== 0) return this.virtualInstruction(inst, pc);
+          } else if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0)) break;
           // Always a full flush: the TLBs hold superpages as 4 KiB pieces, so flushing
           // one address could leave other pieces of the same changed leaf behind.
+          this.contextChanged();
+          return (pc + 4) | 0;
+        }
+        // HFENCE.VVMA (funct7 0x11) and HFENCE.GVMA (0x31): HS or M only; GVMA obeys TVM.
+        // The TLBs cache va -> machine pa for the current context only: flush them all.
+        if ((inst & 0xfe007fff) === 0x22000073 || (inst & 0xfe007fff) === 0x62000073) {
+          if (virt === 1) return this.virtualInstruction(inst, pc);
+          if (priv === PRIV_U) break;
+          if (inst >>> 25 === 0x31 && priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0) break;
           this.contextChanged();
           return (pc + 4) | 0;
         }
     }
     this.raise(EXC_ILLEGAL, inst);
     return pc;
+  }
+
+  private virtualInstruction(inst: number, pc: number): number {
+    this.raise(EXC_VIRTUAL_INSTRUCTION, inst);
+    return pc;
+  }
+
+  /**
+   * SRET with V=0 (from HS or M): back to the mode sstatus.SPP and hstatus.SPV name,
+   * SIE = SPIE, SPIE = 1, SPP = 0, SPV = 0; returns sepc.
+   */
+  private returnFromHS(): number {
+    const csr = this.csr;
+    const mstatus = csr[CSR.mstatus];
+    const hstatus = csr[CSR.hstatus];
+    let s = mstatus & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
+    if ((mstatus & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
+    s |= MSTATUS_SPIE;
+    csr[CSR.mstatus] = s;
+    csr[CSR.hstatus] = hstatus & ~HSTATUS_SPV;
+    this.priv = (mstatus & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
+    this.virt = (hstatus & HSTATUS_SPV) !== 0 ? 1 : 0;
+    this.contextChanged();
+    return csr[CSR.sepc] & ~3;
+  }
+
+  /**
+   * HLV, HLVX and HSV (the H chapter's virtual-machine loads and stores): an explicit
+   * access as though V=1 at privilege hstatus.SPVP, through both translation stages,
+   * from HS or M (or U with hstatus.HU). Misaligned addresses raise the misaligned
+   * exception. No TLB caches these: they do not run in the current context.
+   */
+  private executeGuestAccess(inst: number, pc: number): number {
+    const f7 = inst >>> 25;
+    const sel = (inst >> 20) & 31;
+    const rd = (inst >> 7) & 31;
+    let size: 1 | 2 | 4;
+    let store = false;
+    let unsigned = false;
+    let hlvx = false;
+    switch (f7) {
+      case 0x30: // HLV.B, HLV.BU
+      case 0x32: // HLV.H, HLV.HU, HLVX.HU
+      case 0x34: // HLV.W, HLVX.WU
+        size = f7 === 0x30 ? 1 : f7 === 0x32 ? 2 : 4;
+        if (sel === 1 && size !== 4) unsigned = true;
+        else if (sel === 3 && size !== 1) hlvx = unsigned = true;
+        else if (sel !== 0) return this.illegal(inst, pc);
+        break;
+      case 0x31: // HSV.B
+      case 0x33: // HSV.H
+      case 0x35: // HSV.W
+        if (rd !== 0) return this.illegal(inst, pc);
+        size = f7 === 0x31 ? 1 : f7 === 0x33 ? 2 : 4;
+        store = true;
+        break;
+      default:
+        return this.illegal(inst, pc);
+    }
+    const hstatus = this.csr[CSR.hstatus];
+    if (this.virt === 1) return this.virtualInstruction(inst, pc);
+    if (this.priv === PRIV_U && (hstatus & HSTATUS_HU) === 0) return this.illegal(inst, pc);
+    const va = this.x[(inst >> 15) & 31];
+    const access = store ? ACCESS_STORE : ACCESS_LOAD;
+    this.xlateVirt = 1;
+    if ((va & (size - 1)) !== 0) {
+      this.raise(store ? EXC_STORE_MISALIGNED : EXC_LOAD_MISALIGNED, va);
+      this.excGva = true;
+      return pc;
+    }
+    const pa = this.translateGuest(va, access, (hstatus & HSTATUS_SPVP) !== 0 ? PRIV_S : PRIV_U, hlvx);
+    if (pa < 0) {
+      this.raiseMemFault(pa, access, va);
+      return pc;
+    }
+    const bus = this.bus;
+    if (store) {
+      const value = this.x[(inst >> 20) & 31];
+      this.storePhysical(pa, size, value, va, va, false);
+      if (this.excPending) return pc;
+      if (this.insnLog !== null) {
+        this.lastStoreAddr = va;
+        this.lastStoreValue = size === 4 ? value : size === 2 ? value & 0xffff : value & 0xff;
+        this.lastStoreSize = size;
+      }
+      return (pc + 4) | 0;
+    }
+    bus.fault = false;
+    const v = bus.read(pa, size);
+    if (bus.fault) {
+      this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_LOAD, va);
+      return pc;
+    }
+    // A device read may raise an interrupt: end the slice, as the loads' slow path does.
+    if (bus.ram.offsetOf(pa) < 0) this.sliceBreak = true;
+    this.x[rd] = size === 4 ? v | 0 : size === 2 ? (unsigned ? v & 0xffff : (v << 16) >> 16) : unsigned ? v & 0xff : (v << 24) >> 24;
+    return (pc + 4) | 0;
+  }
+
+  private illegal(inst: number, pc: number): number {
+    this.raise(EXC_ILLEGAL, inst);
+    return pc;
+  }
+
+  // ------------------------------------------------------- the hypervisor seam
+
+  /**
+   * Returns from a VM exit as SRET executed in HS-mode would: V = hstatus.SPV, priv =
+   * sstatus.SPP, SIE = SPIE, pc = sepc. The hypervisor sets sepc first (sepc += 4 after
+   * an emulated instruction or ecall).
+   */
+  resumeGuest(): void {
+    this.pc = this.returnFromHS() | 0;
+  }
+
+  /**
+   * The hypervisor emulated the instruction that trapped (a CSR access, an MMIO load or
+   * store, WFI): it retires once, as natively. The trap already counted the attempt;
+   * this counts the retirement (icount, and with it minstret and mcycle), and at the
+   * full trace level writes its row as native execution would have. Call it after the
+   * emulation wrote rd (rows record rd's value).
+   */
+  retireEmulated(): void {
+    const log = this.insnLog;
+    if (log !== null) {
+      const inst = this.trapInsn;
+      if ((inst & 0x7f) === 0x23 && ((inst >> 12) & 7) <= 2) {
+        const size = (1 << ((inst >> 12) & 7)) as 1 | 2 | 4;
+        const value = this.x[(inst >> 20) & 31];
+        this.lastStoreAddr = this.csr[CSR.stval];
+        this.lastStoreValue = size === 4 ? value : size === 2 ? value & 0xffff : value & 0xff;
+        this.lastStoreSize = size;
+      }
+      this.logRetired(log, this.trapEpc, inst);
+    }
+    this.icount++;
   }
 }

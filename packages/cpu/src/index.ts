@@ -1,4 +1,4 @@
-export { Hart, STOP_BUDGET, STOP_HALT, STOP_IDLE } from './hart.js';
+export { Hart, STOP_BUDGET, STOP_HALT, STOP_IDLE, STOP_VM_EXIT } from './hart.js';
 export type { StopReason } from './hart.js';
 export type { HartHost } from './hart-host.js';
 export { CSR } from './csr-numbers.js';

@@ -19,6 +19,19 @@ export const MSTATUS_TVM = 1 << 20;
 export const MSTATUS_TW = 1 << 21;
 export const MSTATUS_TSR = 1 << 22;
 
+/** mstatush bits (RV32, H extension). */
+export const MSTATUSH_GVA = 1 << 6;
+export const MSTATUSH_MPV = 1 << 7;
+
+/** hstatus bits (RV32). VSBE stays zero (little-endian only) and VGEIN zero (GEILEN = 0). */
+export const HSTATUS_GVA = 1 << 6;
+export const HSTATUS_SPV = 1 << 7;
+export const HSTATUS_SPVP = 1 << 8;
+export const HSTATUS_HU = 1 << 9;
+export const HSTATUS_VTVM = 1 << 20;
+export const HSTATUS_VTW = 1 << 21;
+export const HSTATUS_VTSR = 1 << 22;
+
 /** Interrupt numbers (bits of mip/mie). */
 export const IRQ_SSI = 1;
 export const IRQ_MSI = 3;
@@ -26,6 +39,12 @@ export const IRQ_STI = 5;
 export const IRQ_MTI = 7;
 export const IRQ_SEI = 9;
 export const IRQ_MEI = 11;
+export const IRQ_VSSI = 2;
+export const IRQ_VSTI = 6;
+export const IRQ_VSEI = 10;
+export const IRQ_SGEI = 12;
+/** The VS-level interrupts (VSSI, VSTI, VSEI): always delegated past M (mideleg reads one there). */
+export const VS_INTERRUPTS = (1 << 2) | (1 << 6) | (1 << 10);
 
 /** Exception codes (mcause with the interrupt bit clear). */
 export const EXC_INSN_MISALIGNED = 0;
@@ -38,10 +57,15 @@ export const EXC_STORE_MISALIGNED = 6;
 export const EXC_STORE_ACCESS = 7;
 export const EXC_ECALL_U = 8;
 export const EXC_ECALL_S = 9;
+export const EXC_ECALL_VS = 10;
 export const EXC_ECALL_M = 11;
 export const EXC_INSN_PAGE_FAULT = 12;
 export const EXC_LOAD_PAGE_FAULT = 13;
 export const EXC_STORE_PAGE_FAULT = 15;
+export const EXC_INSN_GUEST_PAGE_FAULT = 20;
+export const EXC_LOAD_GUEST_PAGE_FAULT = 21;
+export const EXC_VIRTUAL_INSTRUCTION = 22;
+export const EXC_STORE_GUEST_PAGE_FAULT = 23;
 
 /** The privileged spec's names, in snake_case, as --stats-json reports them. */
 export const EXCEPTION_NAMES: Record<number, string> = {

@@ -20,3 +20,6 @@ export {
   WALK_ACCESS_FAULT,
 } from './sv32.js';
 export type { AccessType, WalkContext } from './sv32.js';
+export { walkSv32x4, WALK_GUEST_PAGE_FAULT, HGATP_MODE_SV32X4, HGATP_PPN_MASK } from './sv32x4.js';
+export { walkTwoStage, guestWalkContext, GPF_EXPLICIT, GPF_IMPLICIT_READ, GPF_IMPLICIT_WRITE } from './two-stage.js';
+export type { GuestWalkContext } from './two-stage.js';
