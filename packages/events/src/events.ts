@@ -25,6 +25,10 @@ export interface TrapEvent {
   to: PrivilegeMode;
   /** Who handled it: guest code at the target mode, or host code (built-in firmware, later the hypervisor). */
   handler: 'guest' | 'firmware' | 'hypervisor';
+  /** V before the trap (set when H state is involved: either side virtualized). */
+  fromVirt?: boolean;
+  /** V after the trap: true for a trap taken into VS-mode. */
+  toVirt?: boolean;
 }
 
 export interface IrqEvent {
@@ -32,8 +36,11 @@ export interface IrqEvent {
   icount: number;
   /** Interrupt number (bit in mip). */
   irq: number;
-  /** raised/cleared: the pending line changed; taken: the hart entered the handler. */
-  action: 'raised' | 'cleared' | 'taken';
+  /**
+   * raised/cleared: the pending line changed; taken: the hart entered the handler;
+   * injected: the hypervisor made it pending in a guest (hvip).
+   */
+  action: 'raised' | 'cleared' | 'taken' | 'injected';
 }
 
 export interface MmioEvent {
@@ -72,5 +79,59 @@ export interface HashEvent {
   hash: string;
 }
 
-export type HvrrEvent = TrapEvent | IrqEvent | MmioEvent | HostWriteEvent | SbiEvent | HashEvent;
+/**
+ * A VM exit, as the hypervisor handled it: the trap into HS-mode (cause, tvals) and what
+ * the hypervisor did about it. Reasons and resolutions are listed in docs/hypervisor.md.
+ */
+export interface ExitEvent {
+  type: 'exit';
+  icount: number;
+  reason: string;
+  /** The trap's cause (interrupt code when `interrupt`). */
+  cause: number;
+  interrupt: boolean;
+  /** Guest pc of the exit (sepc). */
+  epc: number;
+  tval: number;
+  /** Guest-physical address >> 2 for guest-page faults, else 0. */
+  htval: number;
+  htinst: number;
+  resolution: string;
+}
+
+/**
+ * A guest page-table write: a guest store to a page that is, at that moment, a page-table
+ * page of the guest (docs/hypervisor.md has the exact definition).
+ */
+export interface PtwEvent {
+  type: 'ptw';
+  icount: number;
+  /** Guest-physical address of the written word (a number up to 2^34). */
+  gpa: number;
+  old: number;
+  new: number;
+  /** How the hypervisor saw it: 'trap' (write-protected table page), 'observed', 'hypercall'. */
+  how: 'trap' | 'observed' | 'hypercall';
+}
+
+/** A trap return (sret) the hypervisor emulated for a guest (hstatus.VTSR set). */
+export interface XretEvent {
+  type: 'xret';
+  icount: number;
+  /** pc of the xRET instruction, and the pc it returned to. */
+  epc: number;
+  pc: number;
+  from: PrivilegeMode;
+  to: PrivilegeMode;
+}
+
+/** Fields every event emitted while a VM runs carries (hypervisor runs only). */
+export interface VmTag {
+  /** The VM (its index, from 0). */
+  vm?: number;
+  /** That VM's own retired-instruction count at the event. */
+  vmIcount?: number;
+}
+
+export type HvrrEvent = (TrapEvent | IrqEvent | MmioEvent | HostWriteEvent | SbiEvent | HashEvent | ExitEvent | PtwEvent | XretEvent) & VmTag;
 export type EventType = HvrrEvent['type'];

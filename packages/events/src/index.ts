@@ -6,6 +6,10 @@ export type {
   HostWriteEvent,
   SbiEvent,
   HashEvent,
+  ExitEvent,
+  PtwEvent,
+  XretEvent,
+  VmTag,
   HvrrEvent,
   EventType,
 } from './events.js';

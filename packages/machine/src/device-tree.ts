@@ -20,8 +20,9 @@ export interface BoardDescription {
   mmuType: string;
   timebaseFrequency: number;
   uart: { base: number; size: number; clockFrequency: number };
-  clint: { base: number; size: number };
-  finisher: { base: number; size: number };
+  /** Absent on a VM's board (guests under the hypervisor use the SBI timer). */
+  clint?: { base: number; size: number };
+  finisher?: { base: number; size: number };
   /** /chosen/bootargs */
   bootargs: string;
   /** /reserved-memory children, all no-map (e.g. the firmware's own RAM). */
@@ -96,7 +97,7 @@ export function buildDeviceTree(board: BoardDescription): Uint8Array {
         ['reg', reg(board.uart.base, board.uart.size)],
         ['clock-frequency', cells(board.uart.clockFrequency)],
       ]),
-      node(unitName('clint', board.clint.base), [
+      ...(board.clint === undefined ? [] : [node(unitName('clint', board.clint.base), [
         ['compatible', strings('sifive,clint0', 'riscv,clint0')],
         ['reg', reg(board.clint.base, board.clint.size)],
         // Per hart: its software interrupt and its timer interrupt.
@@ -104,11 +105,11 @@ export function buildDeviceTree(board: BoardDescription): Uint8Array {
           intcPhandle(h), MACHINE_SOFTWARE_INTERRUPT,
           intcPhandle(h), MACHINE_TIMER_INTERRUPT,
         ]))],
-      ]),
-      node(unitName('test', board.finisher.base), [
+      ])]),
+      ...(board.finisher === undefined ? [] : [node(unitName('test', board.finisher.base), [
         ['compatible', strings('sifive,test1', 'sifive,test0', 'syscon')],
         ['reg', reg(board.finisher.base, board.finisher.size)],
-      ]),
+      ])]),
     ]),
   ]);
   return flattenDeviceTree(root);

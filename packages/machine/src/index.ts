@@ -1,5 +1,8 @@
 export { Machine, MachineError, RAM_BASE, DEFAULT_MEM_SIZE, MAX_MEM_SIZE } from './machine.js';
 export type { MachineConfig, FirmwareChoice } from './machine.js';
+export type { HostSoftware } from './host-software.js';
+export type { BoardContext } from './board-context.js';
+export { Ns16550a, UART_BASE, UART_SIZE } from './ns16550a.js';
 export type { ConsoleIO } from './console-io.js';
 export { BufferConsole } from './console-io.js';
 export type { RunOutcome } from './run-outcome.js';

@@ -1,5 +1,5 @@
 import { PhysicalBus, Ram } from '@hvrr/mmu';
-import { CSR, Hart, IRQ_MTI, IRQ_STI, STOP_BUDGET, STOP_IDLE, causeName, type HartHost } from '@hvrr/cpu';
+import { CSR, Hart, IRQ_MTI, IRQ_STI, STOP_BUDGET, STOP_HALT, STOP_IDLE, STOP_VM_EXIT, causeName, type HartHost } from '@hvrr/cpu';
 import type { EventSink } from '@hvrr/events';
 import type { BoardContext } from './board-context.js';
 import { BuiltinFirmware } from './builtin-firmware.js';
@@ -8,6 +8,7 @@ import type { ConsoleIO } from './console-io.js';
 import { buildDeviceTree } from './device-tree.js';
 import { checkSegmentsFit, ElfError, parseElf, type ElfImage } from './elf.js';
 import { GuestClock } from './guest-clock.js';
+import type { HostSoftware } from './host-software.js';
 import { Htif } from './htif.js';
 import { Ns16550a, UART_BASE, UART_SIZE } from './ns16550a.js';
 import type { RunOutcome } from './run-outcome.js';
@@ -29,7 +30,16 @@ export interface MachineConfig {
   /** Guest nanoseconds per retired instruction (default 1: the 10 MHz timebase ticks every 100). */
   nsPerInsn?: number;
   console: ConsoleIO;
+  /**
+   * Host software standing in for HS-mode code (the hypervisor). With it the machine
+   * loads no ELF (`image` is ignored), its RAM is host memory of `host.hostMemSize`
+   * bytes, and traps into HS-mode become VM exits the host software handles.
+   */
+  host?: HostSoftware;
 }
+
+/** The ELF of a hypervisor run's machine: the host loads none (the guests' images go into guest RAM). */
+const NO_ELF: ElfImage = { entry: RAM_BASE, segments: [], symbols: [], symbol: () => undefined };
 
 /** A configuration error the user can fix (bad ELF, image outside RAM...): shown as one line. */
 export class MachineError extends Error {}
@@ -50,11 +60,14 @@ export class Machine implements HartHost, BoardContext {
   readonly elf: ElfImage;
   readonly dtbAddress: number;
   readonly dtb: Uint8Array;
+  /** The hypervisor, on a hypervisor run; null on bare and firmware runs. */
+  readonly host: HostSoftware | null;
   outcome: RunOutcome | null = null;
   private sink: EventSink | null = null;
 
   constructor(config: MachineConfig) {
-    const memSize = config.memSize ?? DEFAULT_MEM_SIZE;
+    this.host = config.host ?? null;
+    const memSize = this.host !== null ? this.host.hostMemSize : (config.memSize ?? DEFAULT_MEM_SIZE);
     if (!Number.isInteger(memSize) || memSize < 1024 * 1024 || memSize > MAX_MEM_SIZE || memSize % 4096 !== 0)
       throw new MachineError(`memory size must be a multiple of 4 KiB between 1 MiB and ${MAX_MEM_SIZE / 1024 / 1024} MiB`);
     const ram = new Ram(RAM_BASE, memSize);
@@ -66,6 +79,16 @@ export class Machine implements HartHost, BoardContext {
     this.bus.addDevice(FINISHER_BASE, FINISHER_SIZE, new TestFinisher(this));
     this.bus.addDevice(CLINT_BASE, CLINT_SIZE, this.clint);
     this.bus.addDevice(UART_BASE, UART_SIZE, new Ns16550a(this));
+
+    if (this.host !== null) {
+      // Hypervisor run: the host software fills host RAM and puts the hart in a guest.
+      this.elf = NO_ELF;
+      this.dtb = new Uint8Array(0);
+      this.dtbAddress = RAM_BASE;
+      this.hart.reset(RAM_BASE);
+      this.host.attach(this);
+      return;
+    }
 
     const firmware = config.firmware ?? { kind: 'none' };
     this.elf = this.load(config.image, config.imagePath ?? 'the ELF');
@@ -168,6 +191,7 @@ export class Machine implements HartHost, BoardContext {
   }
 
   attachSink(sink: EventSink | null): void {
+    if (this.host !== null) sink = this.host.wrapSink(sink);
     this.sink = sink;
     this.hart.attachSink(sink);
     this.bus.observer =
@@ -192,6 +216,7 @@ export class Machine implements HartHost, BoardContext {
       budget -= this.hart.attempts - before;
       if (stop === STOP_IDLE && this.outcome === null)
         this.outcome = { kind: 'idle', message: 'the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed' };
+      if (this.host !== null && this.outcome === null && (stop === STOP_VM_EXIT || stop === STOP_HALT)) this.host.handleExit();
       if (stop === STOP_BUDGET) break;
     }
     return this.outcome;
@@ -231,6 +256,11 @@ export class Machine implements HartHost, BoardContext {
 
   trapToM(hart: Hart, cause: number, interrupt: boolean, tval: number): boolean {
     return this.firmware !== null && this.firmware.trap(hart, cause, interrupt, tval);
+  }
+
+  /** Native HS code (test programs, guest kernels on bare runs) handles traps into HS. */
+  trapToHS(_hart: Hart, _cause: number, _interrupt: boolean): boolean {
+    return false;
   }
 
   watchedStore(pa: number, size: number): void {

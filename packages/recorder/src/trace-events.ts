@@ -55,4 +55,4 @@ export type TraceEvent = HvrrEvent | InputEvent | StateEvent | EndEvent;
 export type TraceEventType = TraceEvent['type'];
 
 /** Every event type a trace can hold, in the order `hvrr info` lists them ('insn' rows are columnar). */
-export const TRACE_EVENT_TYPES = ['insn', 'trap', 'irq', 'mmio', 'sbi', 'hostwrite', 'input', 'state', 'hash', 'end'] as const;
+export const TRACE_EVENT_TYPES = ['insn', 'trap', 'irq', 'exit', 'ptw', 'xret', 'mmio', 'sbi', 'hostwrite', 'input', 'state', 'hash', 'end'] as const;

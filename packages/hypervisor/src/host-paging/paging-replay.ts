@@ -1,0 +1,60 @@
+import type { FailureInjector, IoOperation } from './backing-store.js';
+import type { FaultResult } from './host-pager.js';
+import type { LatencyModel } from './latency-model.js';
+
+/**
+ * What a run must record of host paging so that replay reproduces it on any host: for
+ * each backing operation a fault waited for, its kind, whether it failed (and how) and
+ * its cost. Everything else the pager does follows from the guest's accesses.
+ * Successful slot allocations are not inputs (they cannot differ) and are not listed.
+ */
+export interface PagingInput {
+  op: IoOperation;
+  ok: boolean;
+  error?: string;
+  costNs: number;
+}
+
+/** The inputs in one fault's result, in the order they happened. */
+export function pagingInputsOf(result: FaultResult): PagingInput[] {
+  return result.ops.map((op) => (op.error === undefined ? { op: op.op, ok: op.ok, costNs: op.costNs } : { op: op.op, ok: op.ok, error: op.error, costNs: op.costNs }));
+}
+
+/**
+ * Replay of recorded paging inputs: `inject` repeats the recorded failures (give it to
+ * the replay's backing store, which can be `memory` whatever the recording used) and
+ * `latency` hands back the recorded costs, whatever this host's disk does and whatever
+ * `--latency` the replay was given. An operation that differs in kind from the recording
+ * means the replay diverged, and throws.
+ */
+export class PagingReplay {
+  private next = 0;
+  readonly inject: FailureInjector = (op) => this.injectNext(op);
+  readonly latency: LatencyModel = { name: 'recorded', costNs: (op) => this.costOfNext(op) };
+
+  constructor(private readonly inputs: readonly PagingInput[]) {}
+
+  get consumed(): number {
+    return this.next;
+  }
+
+  private injectNext(op: IoOperation): string | undefined {
+    const input = this.inputs[this.next];
+    if (op === 'allocate') {
+      // Only failed allocations were recorded; anything else here means this one succeeded.
+      if (input?.op !== 'allocate') return undefined;
+      this.next++;
+      return input.error ?? 'ENOSPC';
+    }
+    if (input === undefined) throw new RangeError(`replay needs backing ${op} #${this.next + 1}, but the recording holds only ${this.inputs.length}`);
+    if (input.op !== op) throw new RangeError(`replay diverged at backing operation #${this.next + 1}: the recording has a ${input.op}, the replay does a ${op}`);
+    return input.ok ? undefined : (input.error ?? 'EIO');
+  }
+
+  private costOfNext(op: 'read' | 'write'): number {
+    const input = this.inputs[this.next];
+    if (input === undefined || input.op !== op) throw new RangeError(`replay diverged at backing operation #${this.next + 1}: no recorded ${op} here`);
+    this.next++;
+    return input.costNs;
+  }
+}

@@ -1,0 +1,15 @@
+export { createHypervisorMachine } from './create-hypervisor-machine.js';
+export type { HypervisorMachineConfig } from './create-hypervisor-machine.js';
+export { Hypervisor } from './hypervisor.js';
+export type { HypervisorConfig } from './hypervisor.js';
+export { Vm, IDLE_FOREVER } from './vm.js';
+export type { VmStats } from './vm.js';
+export { DEFAULT_GUEST_MEM, DEFAULT_QUANTUM, GUEST_RAM_BASE } from './vm-spec.js';
+export type { VmSpec } from './vm-spec.js';
+export { STRATEGY_NAMES } from './memory-strategy.js';
+export type { MemoryStrategy, StrategyName, GuestAccessOrigin } from './memory-strategy.js';
+export { NestedStrategy } from './nested-strategy.js';
+export { EXIT_REASON_BY_CAUSE, exitReason } from './exit-reasons.js';
+export { GStageTable, SV32X4_ROOT_BYTES } from './g-stage-table.js';
+export { HostFramePool } from './host-frame-pool.js';
+export { decodeGuestAccess } from './guest-access.js';
