@@ -20,6 +20,8 @@ export interface TraceInfo {
   bootargs: string;
   ns_per_insn: number;
   max_insns: number | null;
+  /** Hypervisor traces: the VMs (null for bare and firmware traces). */
+  vms: { id: number; image: string; image_size: number | null; mem_size: number; strategy: string; bootargs: string; forward_syscalls: boolean }[] | null;
   hash_every: number;
   chunks: Record<string, number>;
   instructions: number;
@@ -73,6 +75,16 @@ export function traceInfo(reader: TraceReader, path: string): TraceInfo {
     bootargs: c.bootargs,
     ns_per_insn: c.nsPerInsn,
     max_insns: c.maxAttempts,
+    vms:
+      c.hv?.vms.map((vm, i) => ({
+        id: i,
+        image: vm.imagePath,
+        image_size: h.images.vms?.[i]?.length ?? null,
+        mem_size: vm.memSize,
+        strategy: vm.strategy,
+        bootargs: vm.bootargs,
+        forward_syscalls: vm.forwardSyscalls,
+      })) ?? null,
     hash_every: h.hashEvery,
     chunks,
     instructions,
@@ -92,15 +104,24 @@ export function infoCommand(path: string, opts: InfoOptions): number {
       return 0;
     }
     const mib = (n: number) => (n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : `${n} bytes`);
+    const machine =
+      info.vms === null
+        ? [
+            `elf:           ${info.elf.path} (${info.elf.size} bytes, inside the trace)`,
+            `firmware:      ${info.firmware.kind}${info.firmware.path ? ` ${info.firmware.path} (${info.firmware.size} bytes, inside the trace)` : ''}`,
+            `memory:        ${mib(info.mem_size)}`,
+            `bootargs:      ${JSON.stringify(info.bootargs)}`,
+          ]
+        : info.vms.map(
+            (vm) =>
+              `vm${vm.id}:${' '.repeat(Math.max(1, 12 - String(vm.id).length))}${vm.image} (${vm.image_size} bytes, inside the trace), ${mib(vm.mem_size)}, ${vm.strategy}${vm.forward_syscalls ? ', forwarded syscalls' : ''}, bootargs ${JSON.stringify(vm.bootargs)}`,
+          );
     const lines = [
       `trace:         ${path} (${info.size} bytes)`,
       `format:        version ${info.format}, written by hvrr ${info.hvrr}`,
       `level:         ${info.level}`,
       `status:        ${info.complete ? 'complete (footer present)' : `cut off: readable up to byte ${info.cut_at}`}`,
-      `elf:           ${info.elf.path} (${info.elf.size} bytes, inside the trace)`,
-      `firmware:      ${info.firmware.kind}${info.firmware.path ? ` ${info.firmware.path} (${info.firmware.size} bytes, inside the trace)` : ''}`,
-      `memory:        ${mib(info.mem_size)}`,
-      `bootargs:      ${JSON.stringify(info.bootargs)}`,
+      ...machine,
       `ns per insn:   ${info.ns_per_insn}`,
       `max insns:     ${info.max_insns ?? 'none'}`,
       `hash every:    ${info.hash_every} instruction attempts`,

@@ -2,23 +2,30 @@ import { Command, CommanderError, Option } from 'commander';
 import { MachineError } from '@hvrr/machine';
 import { HVRR_VERSION } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
+import { registerDebugCommand } from './debug-command.js';
 import { disasmCommand } from './disasm-command.js';
 import { eventsCommand, type EventsOptions } from './events-command.js';
 import { infoCommand, type InfoOptions } from './info-command.js';
 import { parseLevel, recordCommand, recordRun, type RecordOptions } from './record-command.js';
 import { replayCommand, type ReplayCommandOptions } from './replay-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
+import { addQueryCommand } from './query-command.js';
 
 
 function addRunOptions(cmd: Command): Command {
   return cmd
-    .option('--mem <size>', 'guest RAM at 0x80000000 (e.g. 128M, 1G)', '128M')
+    .option('--mem <size>', 'RAM at 0x80000000 (e.g. 128M, 1G); default 128M')
     .option('--firmware <builtin|PATH>', 'builtin: enter the ELF in S-mode over hvrr\'s SBI; PATH: load a firmware ELF and start it in M-mode with the ELF beside it (as qemu -bios PATH -kernel ELF); default: the ELF starts in M-mode (qemu -bios none)')
     .option('--bootargs <string>', 'kernel command line, in the device tree\'s /chosen/bootargs', '')
     .option('--max-insns <n>', 'stop after n instruction attempts (trapping ones count too); exit status 124')
     .addOption(new Option('--ns-per-insn <ns>', 'guest nanoseconds per retired instruction (the 10 MHz timebase ticks every 100 ns)').default('1'))
     .option('--stats', 'print instructions retired, traps by cause and MIPS to stderr')
-    .option('--stats-json <file>', 'write the same figures as JSON (schema: docs/stats.md)');
+    .option('--stats-json <file>', 'write the same figures as JSON (schema: docs/stats.md)')
+    .option('--hv', 'run the image as a guest kernel in a VM under hvrr\'s hypervisor (guest RAM at guest-physical 0x80000000, SBI and a UART from the hypervisor)')
+    .option('--strategy <name>', 'with --hv: memory virtualization of the VMs: nested (two-stage translation, the H extension)')
+    .option('--guest-mem <size>', 'with --hv: the VM\'s guest RAM (default 64M; also the default of --vm)')
+    .option('--forward-syscalls', 'with --hv: guest system calls exit to the hypervisor, which injects them into the guest kernel at its vstvec (default: delegated, no exit)')
+    .option('--vm <spec>', 'with --hv: one more VM, image=PATH[,mem=SIZE][,strategy=NAME][,bootargs=STR] (bootargs last: it takes the rest); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
 
 export function buildProgram(): Command {
@@ -38,7 +45,7 @@ export function buildProgram(): Command {
       .argument('<elf>', 'the RV32 ELF to run')
       .addHelpText(
         'after',
-        '\nExit status: 0 guest passed (finisher 0x5555, HTIF 1, SBI shutdown); 1-123 the guest\'s failure code;\n124 --max-insns reached or the guest idles forever; 125 hvrr error (bad input or options); 130 interrupted.\n\nExamples:\n  hvrr run prog.elf\n  hvrr run --firmware builtin kernel.elf --bootargs "init=hello"\n  hvrr run --firmware firmware.elf kernel.elf --bootargs "init=forkwait -- 100" --stats',
+        '\nExit status: 0 guest passed (finisher 0x5555, HTIF 1, SBI shutdown); 1-123 the guest\'s failure code;\n124 --max-insns reached or the guest idles forever; 125 hvrr error (bad input or options); 130 interrupted.\n\nExamples:\n  hvrr run prog.elf\n  hvrr run --firmware builtin kernel.elf --bootargs "init=hello"\n  hvrr run --firmware firmware.elf kernel.elf --bootargs "init=forkwait -- 100" --stats\n  hvrr run --hv kernel.elf --bootargs "init=hello" --vm image=kernel.elf,bootargs=init=compute\n\nUnder --hv each VM\'s console lines are prefixed [vmN] when there are several; stdin goes to vm0;\nhvrr exits when every VM has stopped, with status 0 only if all succeeded.',
       ),
   )
     .option('--record <file>', 'record the run to a trace file as it runs (same as hvrr record -o FILE)')
@@ -100,6 +107,8 @@ export function buildProgram(): Command {
       process.exitCode = eventsCommand(trace, opts);
     });
 
+  addQueryCommand(program);
+
   program
     .command('disasm')
     .description('disassemble the executable segments of an ELF')
@@ -107,6 +116,7 @@ export function buildProgram(): Command {
     .action((elf: string) => {
       process.exitCode = disasmCommand(elf);
     });
+  registerDebugCommand(program);
   return program;
 }
 

@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { exitStatusOf, type RunOutcome } from '@hvrr/machine';
 import { FileOutput, Recorder, TRACE_LEVELS, TraceWriter, WorkerTraceSink, type RunConfig, type TraceLevel } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
-import { parseCount, parsePositiveNumber, parseSize } from './parse-options.js';
-import { firmwareChoice, readInputFile, reportOutcome, runStats, type RunOptions } from './run-command.js';
+import { runConfigFromOptions } from './run-config-options.js';
+import { reportOutcome, runStats, type RunOptions } from './run-command.js';
 import { StdioConsole } from './stdio-console.js';
 
 
@@ -17,19 +17,6 @@ export function parseLevel(text: string | undefined): TraceLevel {
   const level = (text ?? 'events') as TraceLevel;
   if (!TRACE_LEVELS.includes(level)) throw new CliError(`invalid --level '${text}': use inputs, events or full`);
   return level;
-}
-
-/** The run configuration `hvrr run` options describe, as a trace header keeps it. */
-export function runConfigFromOptions(elfPath: string, opts: RunOptions): RunConfig {
-  return {
-    elf: readInputFile(elfPath, 'ELF'),
-    elfPath,
-    memSize: opts.mem !== undefined ? parseSize(opts.mem, '--mem') : 128 * 1024 * 1024,
-    firmware: firmwareChoice(opts.firmware),
-    bootargs: opts.bootargs ?? '',
-    nsPerInsn: opts.nsPerInsn !== undefined ? parsePositiveNumber(opts.nsPerInsn, '--ns-per-insn') : 1,
-    maxAttempts: opts.maxInsns !== undefined ? parseCount(opts.maxInsns, '--max-insns') : null,
-  };
 }
 
 /** `hvrr record <elf> [-o FILE] [--level L]`. */
@@ -104,7 +91,7 @@ export async function recordRun(elfPath: string, opts: RunOptions, path: string,
     `hvrr: recorded ${n} instructions at level ${level} to ${path} (${size} bytes, ${n > 0 ? (size / n).toFixed(2) : '-'} bytes per instruction)\n`,
   );
   if (opts.stats) {
-    const s = runStats(machine, seconds, outcome);
+    const s = runStats(machine, seconds, outcome, recorder.hypervisor);
     process.stderr.write(`hvrr: ${s.instructions} instructions retired in ${s.seconds.toFixed(3)} s (${s.mips.toFixed(1)} MIPS)\n`);
   }
   return exitStatusOf(outcome);

@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { exitStatusOf, Machine, type FirmwareChoice, type RunOutcome } from '@hvrr/machine';
+import type { Hypervisor, VmStats } from '@hvrr/hypervisor';
+import { exitStatusOf, type FirmwareChoice, type Machine, type RunOutcome } from '@hvrr/machine';
+import { buildMachine } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
-import { parseCount, parsePositiveNumber, parseSize } from './parse-options.js';
+import { parseCount } from './parse-options.js';
+import { runConfigFromOptions } from './run-config-options.js';
 import { StdioConsole } from './stdio-console.js';
 
 export interface RunOptions {
@@ -12,6 +15,13 @@ export interface RunOptions {
   nsPerInsn?: string;
   stats?: boolean;
   statsJson?: string;
+  /** Run the image as a VM under the hypervisor. */
+  hv?: boolean;
+  strategy?: string;
+  guestMem?: string;
+  forwardSyscalls?: boolean;
+  /** Further VMs: image=PATH[,mem=SIZE][,strategy=NAME][,bootargs=STR]. */
+  vm?: string[];
 }
 
 /** Instructions per slice between event-loop turns: about 10–20 ms of guest execution. */
@@ -31,19 +41,6 @@ export function firmwareChoice(value: string | undefined): FirmwareChoice {
   if (value === undefined || value === 'none') return { kind: 'none' };
   if (value === 'builtin') return { kind: 'builtin' };
   return { kind: 'elf', image: readInputFile(value, 'firmware'), path: value };
-}
-
-export function buildMachine(elfPath: string, opts: RunOptions, console: StdioConsole): Machine {
-  const image = readInputFile(elfPath, 'ELF');
-  return new Machine({
-    image,
-    imagePath: elfPath,
-    memSize: opts.mem !== undefined ? parseSize(opts.mem, '--mem') : undefined,
-    firmware: firmwareChoice(opts.firmware),
-    bootargs: opts.bootargs ?? '',
-    nsPerInsn: opts.nsPerInsn !== undefined ? parsePositiveNumber(opts.nsPerInsn, '--ns-per-insn') : undefined,
-    console,
-  });
 }
 
 /**
@@ -75,15 +72,16 @@ export async function driveMachine(machine: Machine, console: StdioConsole, maxA
 
 export async function runCommand(elfPath: string, opts: RunOptions): Promise<number> {
   const maxAttempts = opts.maxInsns !== undefined ? parseCount(opts.maxInsns, '--max-insns') : Infinity;
+  const config = runConfigFromOptions(elfPath, opts);
   const console = new StdioConsole();
-  const machine = buildMachine(elfPath, opts, console);
+  const { machine, hypervisor } = buildMachine(config, console);
   const started = process.hrtime.bigint();
   const outcome = await driveMachine(machine, console, maxAttempts);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.close();
   reportOutcome(outcome, machine);
   if (opts.stats || opts.statsJson) {
-    const stats = runStats(machine, seconds, outcome);
+    const stats = runStats(machine, seconds, outcome, hypervisor);
     if (opts.stats) printStats(stats);
     if (opts.statsJson) {
       try {
@@ -126,11 +124,13 @@ export interface RunStats {
   outcome: string;
   exit_status: number;
   traps: { exceptions: Record<string, number>; interrupts: Record<string, number> };
+  /** Hypervisor runs: one entry per VM. */
+  vms?: VmStats[];
 }
 
-export function runStats(machine: Machine, seconds: number, outcome: RunOutcome): RunStats {
+export function runStats(machine: Machine, seconds: number, outcome: RunOutcome, hypervisor: Hypervisor | null = null): RunStats {
   const instructions = machine.hart.icount;
-  return {
+  const stats: RunStats = {
     instructions,
     attempts: machine.hart.attempts,
     seconds: Number(seconds.toFixed(6)),
@@ -140,6 +140,8 @@ export function runStats(machine: Machine, seconds: number, outcome: RunOutcome)
     exit_status: exitStatusOf(outcome),
     traps: machine.trapStats(),
   };
+  if (hypervisor !== null) stats.vms = hypervisor.vmStats();
+  return stats;
 }
 
 function printStats(s: RunStats): void {
@@ -150,5 +152,6 @@ function printStats(s: RunStats): void {
       .join(', ') || 'none';
   lines.push(`hvrr: exceptions: ${list(s.traps.exceptions)}`);
   lines.push(`hvrr: interrupts: ${list(s.traps.interrupts)}`);
+  for (const vm of s.vms ?? []) lines.push(`hvrr: vm${vm.id}: ${vm.instructions} instructions, ${vm.exits.total} exits (${list(vm.exits.byReason)})`);
   process.stderr.write(lines.join('\n') + '\n');
 }

@@ -108,6 +108,11 @@ export class Capture implements EventSink, InputLog {
     return ++this.polls;
   }
 
+  /** Console polls so far (snapshots keep the input position). */
+  get pollCount(): number {
+    return this.polls;
+  }
+
   input(poll: number, bytes: Uint8Array): void {
     if (this.level === 'full') this.flushRows();
     this.out.event({ type: 'input', icount: this.m.hart.icount, poll, source: 'console', bytes });

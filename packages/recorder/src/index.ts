@@ -10,10 +10,26 @@ export { RamHasher, stateHash, type HashedState } from './state-hash.js';
 export { machineState, finiteOrMinusOne, loadedRanges } from './machine-state.js';
 export { RecordingConsole, type InputLog } from './recording-console.js';
 export { Capture, type TraceConsumer } from './capture.js';
-export { runConfig, machineConfig, configRecord, runConfigOf, type RunConfig } from './run-config.js';
+export { runConfig, machineConfig, configRecord, runConfigOf, buildMachine, imagesOf, type RunConfig, type HvRunConfig, type VmRunConfig, type BuiltMachine } from './run-config.js';
 export { MemoryOutput, FileOutput, type TraceOutput } from './trace-output.js';
 export { TraceWriter, type TraceSink, type TraceWriterOptions } from './trace-writer.js';
 export { RunStepper, DEFAULT_HASH_EVERY } from './run-stepper.js';
 export { Recorder, HVRR_VERSION, type RecorderOptions } from './recorder.js';
 export { WorkerTraceSink } from './worker-trace-sink.js';
 export { RowBatcher, rowBuffers } from './row-batcher.js';
+export { SnapshotWriter, DEFAULT_SNAPSHOT_EVERY, type SnapshotRecord, type ConsolePosition } from './snapshot-writer.js';
+export {
+  saveMachineState,
+  restoreMachineState,
+  encodeMachineState,
+  decodeMachineState,
+  machineContributors,
+  fieldsContributor,
+  plainFields,
+  restorePlainFields,
+  type StateContributor,
+  type SnapshotHost,
+  type MachineSnapshot,
+  type HartSnapshot,
+  type PlainFields,
+} from './machine-snapshot.js';

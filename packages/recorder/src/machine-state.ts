@@ -30,6 +30,7 @@ export function machineState(machine: Machine): HashedState {
  * is still zero.
  */
 export function loadedRanges(machine: Machine, config: RunConfig): [number, number][] {
+  if (machine.host !== null) return machine.host.loadedRanges();
   const ranges: [number, number][] = machine.elf.segments.map((s) => [s.paddr, s.memsz]);
   if (config.firmware.kind === 'elf') for (const s of parseElf(config.firmware.image).segments) ranges.push([s.paddr, s.memsz]);
   ranges.push([machine.dtbAddress, machine.dtb.length]);

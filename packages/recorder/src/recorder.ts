@@ -1,9 +1,11 @@
-import { Machine, type ConsoleIO, type RunOutcome } from '@hvrr/machine';
+import type { Machine, ConsoleIO, RunOutcome } from '@hvrr/machine';
+import type { Hypervisor } from '@hvrr/hypervisor';
 import { Capture } from './capture.js';
 import { loadedRanges } from './machine-state.js';
 import { RecordingConsole } from './recording-console.js';
-import { configRecord, machineConfig, type RunConfig } from './run-config.js';
+import { buildMachine, configRecord, imagesOf, type RunConfig } from './run-config.js';
 import { DEFAULT_HASH_EVERY, RunStepper } from './run-stepper.js';
+import { DEFAULT_SNAPSHOT_EVERY, SnapshotWriter } from './snapshot-writer.js';
 import type { EndEvent } from './trace-events.js';
 import { FORMAT_VERSION, type TraceHeader, type TraceLevel } from './trace-format.js';
 import type { TraceSink } from './trace-writer.js';
@@ -14,6 +16,8 @@ export const HVRR_VERSION = '0.1.0';
 export interface RecorderOptions {
   level: TraceLevel;
   hashEvery?: number;
+  /** Attempts between snapshot chunks (time travel); 0 writes none. Default DEFAULT_SNAPSHOT_EVERY. */
+  snapshotEvery?: number;
 }
 
 /**
@@ -24,10 +28,13 @@ export interface RecorderOptions {
  */
 export class Recorder {
   readonly machine: Machine;
+  /** The hypervisor of an `--hv` run, else null. */
+  readonly hypervisor: Hypervisor | null;
   readonly capture: Capture;
   readonly header: TraceHeader;
   private readonly stepper: RunStepper;
   private finished: EndEvent | null = null;
+  private readonly snapshots: SnapshotWriter | null = null;
 
   constructor(
     readonly config: RunConfig,
@@ -37,25 +44,34 @@ export class Recorder {
   ) {
     const hashEvery = options.hashEvery ?? DEFAULT_HASH_EVERY;
     this.capture = new Capture(options.level, sink);
-    this.machine = new Machine(machineConfig(config, new RecordingConsole(console, this.capture)));
+    const recording = new RecordingConsole(console, this.capture);
+    const built = buildMachine(config, recording);
+    this.machine = built.machine;
+    this.hypervisor = built.hypervisor;
     this.header = {
       format: FORMAT_VERSION,
       hvrr: HVRR_VERSION,
       level: options.level,
       config: configRecord(config),
-      images: { elf: config.elf, firmware: config.firmware.kind === 'elf' ? config.firmware.image : null },
+      images: imagesOf(config),
       hashEvery,
       seeds: {},
     };
     sink.header(this.header);
     this.capture.attach(this.machine, loadedRanges(this.machine, config));
     this.stepper = new RunStepper(this.machine, hashEvery, config.maxAttempts);
+    const every = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    if (every > 0 && sink.snapshot !== undefined) {
+      const capture = this.capture;
+      this.snapshots = new SnapshotWriter(this.machine, { polls: () => capture.pollCount, pending: () => recording.pending }, every, (r) => sink.snapshot!(r));
+    }
   }
 
   /** Runs one step; returns the outcome once the run ended, else null (a hash was written). */
   step(): RunOutcome | null {
     const outcome = this.stepper.step();
     if (outcome !== null) return outcome;
+    this.snapshots?.beforeHash();
     this.capture.hashPoint();
     this.sink.flush();
     return null;

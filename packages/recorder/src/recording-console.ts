@@ -24,6 +24,11 @@ export class RecordingConsole implements ConsoleIO {
     private readonly log: InputLog,
   ) {}
 
+  /** Bytes offered to the guest and not yet read (snapshots keep the input position). */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
   write(byte: number): void {
     this.live.write(byte);
   }

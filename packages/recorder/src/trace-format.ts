@@ -9,6 +9,8 @@
  * u32 CRC-32 of the first 8 header bytes followed by the stored payload. All integers
  * are little-endian. The payload, once decompressed, is one msgpack value.
  */
+import type { StrategyName } from '@hvrr/hypervisor';
+
 export const TRACE_MAGIC = Uint8Array.of(0x89, 0x48, 0x56, 0x52, 0x52, 0x0d, 0x0a, 0x1a); // "\x89HVRR\r\n\x1a"
 export const FORMAT_VERSION = 1;
 /** Versions this build reads (older released versions stay readable). */
@@ -23,7 +25,7 @@ export const MAX_CHUNK_PAYLOAD = 256 * 1024 * 1024;
 export const CHUNK_HEADER = 1;
 export const CHUNK_EVENTS = 2;
 export const CHUNK_INSNS = 3;
-/** Reserved for snapshots (the time-travel work fills it); readers skip these chunks. */
+/** Snapshots for time travel (docs/time-travel.md); readers that do not seek skip them. */
 export const CHUNK_SNAPSHOT = 4;
 export const CHUNK_FOOTER = 5;
 
@@ -52,6 +54,13 @@ export interface RunConfigRecord {
   nsPerInsn: number;
   /** --max-insns, or null for no limit. */
   maxAttempts: number | null;
+  /** Hypervisor runs: the VMs (their images are header.images.vms, in the same order). Absent in older traces. */
+  hv?: HvConfigRecord | null;
+}
+
+export interface HvConfigRecord {
+  quantum: number;
+  vms: { imagePath: string; memSize: number; strategy: StrategyName; bootargs: string; forwardSyscalls: boolean }[];
 }
 
 export interface TraceHeader {
@@ -59,7 +68,7 @@ export interface TraceHeader {
   hvrr: string;
   level: TraceLevel;
   config: RunConfigRecord;
-  images: { elf: Uint8Array; firmware: Uint8Array | null };
+  images: { elf: Uint8Array; firmware: Uint8Array | null; vms?: Uint8Array[] };
   /** Attempts between periodic state hashes: replay must slice its run the same way. */
   hashEvery: number;
   /** Seeds of randomized policies (none exist yet; the hypervisor's will go here). */
@@ -71,7 +80,7 @@ export type IndexEntry = [kind: number, firstIcount: number, offset: number];
 
 export interface TraceFooter {
   index: IndexEntry[];
-  /** Offsets of snapshot chunks (none in version 1 traces). */
+  /** Offsets of snapshot chunks (none in traces recorded before snapshots existed). */
   snapshots: number[];
   /** Events by type; 'insn' counts instruction rows. */
   counts: Record<string, number>;

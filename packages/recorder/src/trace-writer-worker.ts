@@ -32,6 +32,9 @@ port.on('message', (msg: WorkerMessage) => {
         // The rows are encoded: send the arrays back for the next batch.
         port.postMessage({ type: 'recycle', rows: msg.rows }, rowBuffers(msg.rows));
         break;
+      case 'snapshot':
+        writer.snapshot(msg.snapshot);
+        break;
       case 'flush':
         writer.flush();
         port.postMessage({ type: 'ack', seq: msg.seq, size: writer.size });

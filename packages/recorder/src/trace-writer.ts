@@ -3,12 +3,14 @@ import type { TraceConsumer } from './capture.js';
 import { frameChunk, framePieces } from './chunk-codec.js';
 import { InsnEncoder } from './insn-codec.js';
 import { packPieces, packValue } from './msgpack.js';
+import type { SnapshotRecord } from './snapshot-writer.js';
 import type { TraceEvent } from './trace-events.js';
 import {
   CHUNK_EVENTS,
   CHUNK_FOOTER,
   CHUNK_HEADER,
   CHUNK_INSNS,
+  CHUNK_SNAPSHOT,
   FORMAT_VERSION,
   PREAMBLE_SIZE,
   TRACE_MAGIC,
@@ -27,6 +29,8 @@ export interface TraceSink extends TraceConsumer {
   flush(): void;
   /** Writes the footer and closes the output. */
   close(): void;
+  /** A snapshot chunk (time travel); sinks without it record no snapshots. */
+  snapshot?(s: SnapshotRecord): void;
 }
 
 export interface TraceWriterOptions {
@@ -50,6 +54,7 @@ export class TraceWriter implements TraceSink {
   private events: TraceEvent[] = [];
   private readonly insns = new InsnEncoder();
   private readonly index: IndexEntry[] = [];
+  private readonly snapshots: number[] = [];
   private readonly counts: Record<string, number> = {};
   private instructionCount = 0;
   private lastIcount = 0;
@@ -102,12 +107,19 @@ export class TraceWriter implements TraceSink {
     this.flushInsns();
   }
 
+  snapshot(s: SnapshotRecord): void {
+    // Everything before the snapshot goes first: chunks stay in time order.
+    this.flush();
+    this.snapshots.push(this.offset);
+    this.chunk(CHUNK_SNAPSHOT, packValue(s));
+  }
+
   close(): void {
     if (this.isClosed) return;
     this.flush();
     const footer: TraceFooter = {
       index: this.index,
-      snapshots: [],
+      snapshots: this.snapshots,
       counts: this.counts,
       instructions: Math.max(this.lastIcount, this.insnsEnd()),
       end: this.end,

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { InsnColumns } from '@hvrr/events';
 import type { InsnRows } from './insn-codec.js';
+import type { SnapshotRecord } from './snapshot-writer.js';
 import type { TraceEvent } from './trace-events.js';
 import type { TraceHeader } from './trace-format.js';
 import type { TraceSink } from './trace-writer.js';
@@ -10,6 +11,7 @@ export type WorkerMessage =
   | { type: 'header'; header: TraceHeader }
   | { type: 'events'; events: TraceEvent[] }
   | { type: 'insns'; rows: InsnRows }
+  | { type: 'snapshot'; snapshot: SnapshotRecord }
   | { type: 'flush'; seq: number }
   | { type: 'close' };
 
@@ -105,6 +107,12 @@ export class WorkerTraceSink implements TraceSink {
 
   instructions(batch: InsnColumns): void {
     this.rows.add(batch, (rows) => this.postRows(rows));
+  }
+
+  snapshot(snapshot: SnapshotRecord): void {
+    this.postEvents();
+    this.postRows();
+    this.post({ type: 'snapshot', snapshot });
   }
 
   flush(): void {

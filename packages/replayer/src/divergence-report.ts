@@ -2,7 +2,7 @@ import { ACCESS_FETCH } from '@hvrr/mmu';
 import { disassemble } from '@hvrr/cpu';
 import { MemorySink } from '@hvrr/events';
 import { Machine } from '@hvrr/machine';
-import { machineConfig, runConfigOf, type InputLog } from '@hvrr/recorder';
+import { buildMachine, runConfigOf, type InputLog } from '@hvrr/recorder';
 import { formatEvent, type InsnEvent } from './event-format.js';
 import { inputArrivals } from './input-feed.js';
 import { ReplayConsole, type InputPosition } from './replay-console.js';
@@ -93,7 +93,7 @@ function rerunTo(reader: TraceReader, target: number, attemptsCap: number): Reru
     let polls = 0;
     const log: InputLog = { poll: () => ++polls, input: () => {} };
     const console = new ReplayConsole(inputArrivals(reader.events()), log, null);
-    const m = new Machine(machineConfig(runConfigOf(reader.header), console));
+    const m = buildMachine(runConfigOf(reader.header), console).machine;
     const cap = attemptsCap + 64;
     const runTo = (icount: number) => {
       while (m.hart.icount < icount && m.hart.attempts < cap && m.run(Math.min(icount - m.hart.icount, cap - m.hart.attempts)) === null);

@@ -57,6 +57,16 @@ function printable(b: Uint8Array): string {
   return `"${s}"`;
 }
 
+/** VS/VU for virtualized modes (H extension), else U/S/M. */
+function modeName(mode: number, virt: boolean | undefined): string {
+  return virt === true ? `V${MODE_NAMES[mode]}` : (MODE_NAMES[mode] ?? String(mode));
+}
+
+/** ` vm1@5000`: the VM an event belongs to and that VM's own instruction count (hypervisor runs). */
+function vmTag(e: { vm?: number; vmIcount?: number }): string {
+  return e.vm === undefined ? '' : ` vm${e.vm}@${e.vmIcount ?? '?'}`;
+}
+
 /** One line of text for an event, e.g. `#1234 trap illegal_instruction tval=0x0 epc=0x80000010 M->M guest`. */
 export function formatEvent(e: ListedEvent): string {
   const at = `#${e.icount}`;
@@ -66,15 +76,21 @@ export function formatEvent(e: ListedEvent): string {
       return `${at} insn ${hex(e.pc)}: ${hex(e.raw).padEnd(10)} ${disassemble(e.raw, e.pc).padEnd(28)} rd=${hex(e.rdValue)}${store}`;
     }
     case 'trap':
-      return `${at} trap ${causeName(e.cause, e.interrupt)} (${e.interrupt ? 'interrupt' : 'exception'} ${e.cause}) epc=${hex(e.epc)} tval=${hex(e.tval)} ${MODE_NAMES[e.from]}->${MODE_NAMES[e.to]} by ${e.handler}`;
+      return `${at} trap ${causeName(e.cause, e.interrupt)} (${e.interrupt ? 'interrupt' : 'exception'} ${e.cause}) epc=${hex(e.epc)} tval=${hex(e.tval)} ${modeName(e.from, e.fromVirt)}->${modeName(e.to, e.toVirt)} by ${e.handler}${vmTag(e)}`;
+    case 'exit':
+      return `${at} exit ${e.reason} (${causeName(e.cause, e.interrupt)}) epc=${hex(e.epc)} tval=${hex(e.tval)}${e.htval !== 0 ? ` gpa=0x${(e.htval * 4).toString(16)}` : ''}${e.htinst !== 0 ? ` htinst=${hex(e.htinst)}` : ''} -> ${e.resolution}${vmTag(e)}`;
+    case 'ptw':
+      return `${at} ptw [gpa 0x${e.gpa.toString(16)}] ${hex(e.old)} -> ${hex(e.new)} (${e.how})${vmTag(e)}`;
+    case 'xret':
+      return `${at} xret ${hex(e.epc)} -> ${hex(e.pc)} ${MODE_NAMES[e.from]}->${MODE_NAMES[e.to]}${vmTag(e)}`;
     case 'irq':
-      return `${at} irq ${causeName(e.irq, true)} ${e.action}`;
+      return `${at} irq ${causeName(e.irq, true)} ${e.action}${vmTag(e)}`;
     case 'mmio':
-      return `${at} mmio ${e.op} ${e.device} [${hex(e.addr)}] size ${e.size} value ${hex(e.value)}`;
+      return `${at} mmio ${e.op} ${e.device} [${hex(e.addr)}] size ${e.size} value ${hex(e.value)}${vmTag(e)}`;
     case 'hostwrite':
       return `${at} hostwrite ${e.source} [${hex(e.addr)}] ${e.bytes.length} bytes ${bytesHex(e.bytes).slice(0, 64)}`;
     case 'sbi':
-      return `${at} sbi eid=${hex(e.eid)} fid=${e.fid} args=[${e.args.map(hex).join(', ')}] -> error ${e.error} value ${hex(e.value)}`;
+      return `${at} sbi eid=${hex(e.eid)} fid=${e.fid} args=[${e.args.map(hex).join(', ')}] -> error ${e.error} value ${hex(e.value)}${vmTag(e)}`;
     case 'hash':
       return `${at} hash ${e.hash}`;
     case 'input':

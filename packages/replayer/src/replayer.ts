@@ -1,5 +1,5 @@
 import { Machine, type RunOutcome } from '@hvrr/machine';
-import { Capture, loadedRanges, machineConfig, runConfigOf, RunStepper, type EndEvent, type TraceConsumer } from '@hvrr/recorder';
+import { Capture, loadedRanges, buildMachine, runConfigOf, RunStepper, type EndEvent, type TraceConsumer } from '@hvrr/recorder';
 import { inputArrivals } from './input-feed.js';
 import { ReplayConsole } from './replay-console.js';
 import type { TraceReader } from './trace-reader.js';
@@ -74,7 +74,7 @@ export class Replayer {
     this.capture = new Capture(verify ? header.level : 'inputs', consumer);
     this.console = new ReplayConsole(inputArrivals(reader.events()), this.capture, options.output ?? null);
     const config = runConfigOf(header);
-    this.machine = new Machine(machineConfig(config, this.console));
+    this.machine = buildMachine(config, this.console).machine;
     this.capture.attach(this.machine, loadedRanges(this.machine, config));
     if (this.verifier !== null) this.verifier.icountNow = () => this.machine.hart.icount;
     this.stepper = new RunStepper(this.machine, header.hashEvery, header.config.maxAttempts);

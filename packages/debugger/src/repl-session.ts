@@ -1,0 +1,323 @@
+/**
+ * The REPL's commands over a TimeMachine, independent of the terminal: `execute` takes a
+ * line and returns the text to print. Moving commands (continue, reverse-continue) run in
+ * slices and stop when `interrupt()` is called (Ctrl-C at the terminal).
+ */
+import type { DebugEngine, EventKind, StopInfo, Watchpoint } from './engine.js';
+import { eventText, csrsText, disassemblyText, eventsNearText, lastWriteText, memoryWordsText, modeName, pageTableText, registersText, whereText } from './describe.js';
+import { hex32 } from './hex.js';
+import { runUntilStop, type Direction } from './run-control.js';
+import { SymbolTable } from './symbols.js';
+
+export const REPL_HELP = `commands (numbers are decimal or 0x hex; an ADDR may also be a symbol of the recorded ELF,
+such as main or checks+4; addresses are guest-virtual, through the current translation):
+  where                      position: icount, mode, pc, guest time
+  goto N                     go to instruction count N (forwards or backwards)
+  step [N]        (s)        execute N instructions (default 1)
+  back [N]        (bs)       go back N instructions (default 1)
+  continue [EV..] (c)        run forwards to a breakpoint, watchpoint or the end
+  reverse-continue [EV..] (rc)  run backwards to a breakpoint, watchpoint or the start
+                             EV: also stop at the next/previous trap, syscall, ptw, irq, exit or hpf
+  break ADDR      (b)        stop when pc reaches ADDR
+  watch [r|w|a] ADDR[:LEN]   stop on a read, write (default) or any access to LEN bytes (default 4)
+  delete [N]      (d)        delete breakpoint/watchpoint N, or all of them
+  info                       list breakpoints and watchpoints
+  regs                       general registers and pc
+  csrs                       control and status registers
+  x/N ADDR                   N words of memory from ADDR (x ADDR: 4 words)
+  disasm [ADDR] [N]          disassemble N instructions (default: 8 from pc)
+  events [N]                 recorded events within N instructions of here (default 100)
+  lastwrite ADDR [LEN]       the instruction that last wrote ADDR before here
+  pagetable       (pt)       the guest's page table at this instant
+  help                       this text
+  quit            (q)        leave (Ctrl-D too); Ctrl-C stops a running continue
+An empty line repeats step or back.`;
+
+interface BreakEntry {
+  id: number;
+  kind: 'break';
+  addr: number;
+}
+interface WatchEntry {
+  id: number;
+  kind: 'watch';
+  watch: Watchpoint;
+}
+type StopEntry = BreakEntry | WatchEntry;
+
+export class UsageError extends Error {}
+
+export interface ReplSessionOptions {
+  /** The VM running at this position (hypervisor traces), for `where`. */
+  vm?: () => string | undefined;
+  /** The recorded ELF's symbols: addresses may be given by name, and are shown with one. */
+  symbols?: SymbolTable;
+}
+
+export const QUIT = Symbol('quit');
+
+export class ReplSession {
+  private readonly stops: StopEntry[] = [];
+  private nextId = 1;
+  private interrupted = false;
+  private running = false;
+  private lastRepeatable = '';
+
+  private readonly vm: () => string | undefined;
+  private readonly symbols: SymbolTable;
+
+  constructor(
+    readonly engine: DebugEngine,
+    options: ReplSessionOptions = {},
+  ) {
+    this.vm = options.vm ?? (() => undefined);
+    this.symbols = options.symbols ?? SymbolTable.EMPTY;
+  }
+
+  /** "[icount M 0x80000010]" for the prompt. */
+  position(): string {
+    const h = this.engine.hart;
+    return `${this.engine.icount} ${modeName(h)} ${hex32(h.pc)}`;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Asks a running continue or reverse-continue to stop at its next slice. */
+  interrupt(): void {
+    if (this.running) this.interrupted = true;
+  }
+
+  async execute(input: string): Promise<string | typeof QUIT> {
+    let line = input.trim();
+    if (line === '') {
+      if (this.lastRepeatable === '') return '';
+      line = this.lastRepeatable;
+    }
+    try {
+      return await this.run(line);
+    } catch (e) {
+      if (e instanceof UsageError) return e.message;
+      throw e;
+    }
+  }
+
+  private async run(line: string): Promise<string | typeof QUIT> {
+    const xMatch = /^x(?:\/(\S+))?(?:\s+(.*))?$/.exec(line);
+    const [cmd = '', ...args] = line.split(/\s+/);
+    this.lastRepeatable = '';
+    if (xMatch && (cmd === 'x' || cmd.startsWith('x/'))) {
+      const n = xMatch[1] === undefined ? 4 : parseNumber(xMatch[1].replace(/[wx]+$/, ''), 'word count'); // x/8wx as in gdb
+      if (xMatch[2] === undefined) throw new UsageError('usage: x/N ADDR (e.g. x/8 0x80001000)');
+      if (n < 1 || n > 4096) throw new UsageError('x/N: N must be between 1 and 4096');
+      return memoryWordsText(this.engine, this.address(xMatch[2].trim()), n);
+    }
+    const e = this.engine;
+    switch (cmd) {
+      case 'where':
+      case 'w':
+        return whereText(e, this.vm());
+      case 'goto':
+      case 'g': {
+        if (args.length !== 1) throw new UsageError('usage: goto N (an instruction count)');
+        const n = parseNumber(args[0]!, 'instruction count');
+        if (n > e.endIcount) throw new UsageError(`the recording ends at instruction ${e.endIcount}`);
+        return this.describeStop(e.seek(n));
+      }
+      case 'step':
+      case 's':
+      case 'si': {
+        const n = optionalCount(args);
+        this.lastRepeatable = line;
+        return this.describeStop(e.step(n));
+      }
+      case 'back':
+      case 'bs': {
+        const n = optionalCount(args);
+        this.lastRepeatable = line;
+        return this.describeStop(e.stepBack(n));
+      }
+      case 'continue':
+      case 'c':
+        return this.describeStop(await this.runTo('forward', parseEvents(args)));
+      case 'reverse-continue':
+      case 'rc':
+        return this.describeStop(await this.runTo('reverse', parseEvents(args)));
+      case 'break':
+      case 'b': {
+        if (args.length !== 1) throw new UsageError('usage: break ADDR');
+        const addr = this.address(args[0]!);
+        const id = this.nextId++;
+        this.stops.push({ id, kind: 'break', addr });
+        return this.describeEntry({ id, kind: 'break', addr });
+      }
+      case 'watch':
+        return this.addWatch(args);
+      case 'delete':
+      case 'd': {
+        if (args.length === 0) {
+          const n = this.stops.length;
+          this.stops.length = 0;
+          return `deleted ${n} breakpoint${n === 1 ? '' : 's'} and watchpoints`;
+        }
+        const id = parseNumber(args[0]!, 'breakpoint number');
+        const i = this.stops.findIndex((s) => s.id === id);
+        if (i < 0) throw new UsageError(`no breakpoint or watchpoint ${id} (see: info)`);
+        this.stops.splice(i, 1);
+        return `deleted ${id}`;
+      }
+      case 'info':
+        return this.stops.length === 0 ? 'no breakpoints or watchpoints' : this.stops.map((s) => this.describeEntry(s)).join('\n');
+      case 'regs':
+        return registersText(e.hart);
+      case 'csrs':
+        return csrsText(e.hart);
+      case 'disasm':
+      case 'dis': {
+        const addr = args[0] !== undefined ? this.address(args[0]) : e.hart.pc >>> 0;
+        const n = args[1] !== undefined ? parseNumber(args[1], 'instruction count') : 8;
+        if (n < 1 || n > 1024) throw new UsageError('disasm: N must be between 1 and 1024');
+        return disassemblyText(e, addr, n, this.symbols);
+      }
+      case 'events': {
+        const n = args[0] !== undefined ? parseNumber(args[0], 'distance') : 100;
+        return eventsNearText(e, n);
+      }
+      case 'lastwrite': {
+        if (args.length < 1) throw new UsageError('usage: lastwrite ADDR [LEN]');
+        return lastWriteText(e, this.address(args[0]!), args[1] !== undefined ? parseNumber(args[1], 'length') : 4);
+      }
+      case 'pagetable':
+      case 'pt':
+        return pageTableText(e);
+      case 'help':
+      case 'h':
+      case '?':
+        return REPL_HELP;
+      case 'quit':
+      case 'q':
+      case 'exit':
+        return QUIT;
+      default:
+        throw new UsageError(`unknown command '${cmd}' (type help for the list)`);
+    }
+  }
+
+  private addWatch(args: string[]): string {
+    let kind: Watchpoint['kind'] = 'write';
+    let rest = args;
+    const k = args[0];
+    if (k === 'r' || k === 'w' || k === 'a') {
+      kind = k === 'r' ? 'read' : k === 'w' ? 'write' : 'access';
+      rest = args.slice(1);
+    }
+    if (rest.length !== 1) throw new UsageError('usage: watch [r|w|a] ADDR[:LEN]');
+    const [a, l] = rest[0]!.split(':');
+    const addr = this.address(a!);
+    const len = l !== undefined ? parseNumber(l, 'length') : 4;
+    if (len < 1 || len > 1 << 20) throw new UsageError('watch: LEN must be between 1 and 1048576');
+    const id = this.nextId++;
+    const entry: WatchEntry = { id, kind: 'watch', watch: { addr, len, kind, space: 'virtual' } };
+    this.stops.push(entry);
+    return this.describeEntry(entry);
+  }
+
+  private async runTo(direction: Direction, events: EventKind[]): Promise<StopInfo> {
+    const breakpoints = this.stops.filter((s): s is BreakEntry => s.kind === 'break').map((s) => s.addr);
+    const watchpoints = this.stops.filter((s): s is WatchEntry => s.kind === 'watch').map((s) => s.watch);
+    this.running = true;
+    this.interrupted = false;
+    try {
+      return await runUntilStop(this.engine, direction, { breakpoints, watchpoints, ...(events.length > 0 ? { events } : {}) }, { interrupted: () => this.interrupted });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private describeStop(stop: StopInfo): string {
+    const at = `icount ${stop.icount}, pc ${hex32(stop.pc)}`;
+    let head: string;
+    switch (stop.reason) {
+      case 'breakpoint': {
+        const b = this.stops.find((s) => s.kind === 'break' && s.addr === stop.pc >>> 0);
+        head = `breakpoint${b ? ` ${b.id}` : ''} at ${at}`;
+        break;
+      }
+      case 'watchpoint': {
+        const w = stop.watch;
+        const entry = w && this.stops.find((s) => s.kind === 'watch' && w.addr >= s.watch.addr && w.addr < s.watch.addr + s.watch.len);
+        head = `watchpoint${entry ? ` ${entry.id}` : ''}: ${w ? `${w.kind} of ${hex32(w.addr)}` : 'hit'} at ${at}`;
+        break;
+      }
+      case 'start':
+        head = `at the start of the recording (${at})`;
+        break;
+      case 'end':
+        head = `at the end of the recording (${at})`;
+        break;
+      case 'interrupted':
+        head = `interrupted at ${at}`;
+        break;
+      case 'limit':
+        head = `stopped at the search limit, ${at}`;
+        break;
+      case 'event':
+        head = `event at ${at}: ${eventText(stop.event)}`;
+        break;
+      default:
+        head = at;
+    }
+    return `${head}\n${disassemblyText(this.engine, this.engine.hart.pc >>> 0, 1, this.symbols)}`;
+  }
+
+  /** A number, a symbol of the recorded ELF, or SYMBOL+OFFSET. */
+  private address(text: string): number {
+    const m = /^([A-Za-z_.$][\w.$]*)(?:\+(\S+))?$/.exec(text);
+    if (m) {
+      const base = this.symbols.lookup(m[1]!);
+      if (base === undefined) throw new UsageError(this.symbols.size === 0 ? `bad address '${text}': the recording has no symbols; use a number such as 0x80000000` : `no symbol '${m[1]}' in the recorded ELF`);
+      return (base + (m[2] !== undefined ? parseNumber(m[2], 'offset') : 0)) >>> 0;
+    }
+    return parseAddress(text);
+  }
+
+  private label(addr: number): string {
+    const name = this.symbols.nameFor(addr);
+    return name === undefined ? hex32(addr) : `${hex32(addr)} <${name}>`;
+  }
+
+  private describeEntry(s: StopEntry): string {
+    if (s.kind === 'break') return `breakpoint ${s.id} at ${this.label(s.addr)}`;
+    const w = s.watch;
+    return `watchpoint ${s.id}: ${w.kind} ${this.label(w.addr)}..${hex32(w.addr + w.len - 1)} (${w.len} byte${w.len === 1 ? '' : 's'})`;
+  }
+}
+
+const EVENT_KINDS: readonly EventKind[] = ['trap', 'syscall', 'ptw', 'irq', 'exit', 'hpf'];
+
+function parseEvents(args: string[]): EventKind[] {
+  for (const a of args) if (!EVENT_KINDS.includes(a as EventKind)) throw new UsageError(`unknown event '${a}': use ${EVENT_KINDS.join(', ')}`);
+  return args as EventKind[];
+}
+
+function optionalCount(args: string[]): number {
+  if (args.length > 1) throw new UsageError('expected at most one count');
+  const n = args[0] !== undefined ? parseNumber(args[0], 'count') : 1;
+  if (n < 1) throw new UsageError('the count must be at least 1');
+  return n;
+}
+
+/** A non-negative integer: decimal, 0x hex, with optional _ separators. */
+export function parseNumber(text: string, what: string): number {
+  const t = text.replace(/_/g, '');
+  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`bad ${what} '${text}': expected a number such as 42 or 0x2a`);
+  return n;
+}
+
+export function parseAddress(text: string): number {
+  const n = parseNumber(text, 'address');
+  if (n > 0xffffffff) throw new UsageError(`bad address '${text}': more than 32 bits`);
+  return n;
+}

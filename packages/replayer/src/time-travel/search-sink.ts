@@ -1,0 +1,181 @@
+import { INSN_HAS_STORE, type EventSink, type HvrrEvent, type InsnColumns } from '@hvrr/events';
+import type { EventKind, StopConditions, Watchpoint } from './types.js';
+
+/** Cause of an environment call from U-mode: the guest's system call. */
+const ECALL_FROM_U = 8;
+
+/** What a search found. Row hits are positioned by instruction count; event hits by the exact state after the event. */
+export interface Hit {
+  reason: 'breakpoint' | 'watchpoint' | 'event';
+  /** Row hits: the count of the instruction that hit (its state before it retires is "at" icount). */
+  icount: number;
+  pc: number;
+  /** Row hits: where the search stops, icount (before the instruction) or icount + 1 (after it). */
+  after?: boolean;
+  watch?: { addr: number; kind: 'read' | 'write' | 'access' };
+  /** Watchpoint hits: the access (its start, size, and for stores the value written). */
+  access?: { addr: number; size: number; value?: number };
+  event?: HvrrEvent;
+  /** Event hits: attempts after the event (filled in by the time machine) and whether it was an interrupt entry. */
+  attempts?: number;
+  irqEntry?: boolean;
+}
+
+/** A watchpoint whose address is resolved for this search. */
+interface ResolvedWatch {
+  w: Watchpoint;
+  lo: number;
+  hi: number;
+  physical: boolean;
+  reads: boolean;
+  writes: boolean;
+}
+
+export interface SearchHooks {
+  /** Translates a guest-virtual address in the current context (null: unmapped). */
+  translate(va: number): number | null;
+  /** A hit; return true to stop the run at once (the time machine ends the current run). */
+  hit(h: Hit): void;
+  /** Flushes the hart's buffered instruction rows into this sink. */
+  flushRows(): void;
+}
+
+/**
+ * The event sink a search attaches: it reads retired-instruction rows (pc, word, rd
+ * value, store) for breakpoints and watchpoints and the machine's events for event
+ * conditions. Loads are not logged, so their addresses come from a shadow register
+ * file kept from the rows (x[rd] after each instruction) and from SBI results (the
+ * built-in firmware writes a0/a1 with no instruction of its own).
+ */
+export class SearchSink implements EventSink {
+  readonly wantsInstructions: boolean;
+  readonly wantsEvents = true;
+  readonly x = new Int32Array(32);
+  private readonly breakpoints: Set<number>;
+  private readonly watches: ResolvedWatch[];
+  private readonly kinds: Set<EventKind>;
+  private readonly needsShadow: boolean;
+  private flushing = false;
+  /** Rows with a count below this are not hits (the instruction at the start of a forward search). */
+  skipBreakpointAt = -1;
+  /** Every event emitted, when set (events near here). */
+  collect: HvrrEvent[] | null = null;
+  /** Called for every row (queries: syscall results); rows are the hart's, read before it returns. */
+  onRow: ((icount: number, pc: number, x: Int32Array) => void) | null = null;
+
+  constructor(
+    c: StopConditions,
+    private readonly hooks: SearchHooks,
+    x: Int32Array,
+    wantRows = false,
+  ) {
+    this.breakpoints = new Set([...(c.breakpoints ?? [])].map((a) => a | 0));
+    this.kinds = new Set(c.events ?? []);
+    this.watches = (c.watchpoints ?? []).map((w) => {
+      const physical = w.space === 'physical';
+      const lo = w.addr >>> 0;
+      return { w, lo, hi: lo + Math.max(1, w.len), physical, reads: w.kind !== 'write', writes: w.kind !== 'read' };
+    });
+    this.needsShadow = this.watches.some((w) => w.reads) || wantRows;
+    this.wantsInstructions = this.breakpoints.size > 0 || this.watches.length > 0 || wantRows;
+    this.x.set(x);
+  }
+
+  emit(e: HvrrEvent): void {
+    if (this.wantsInstructions && !this.flushing) {
+      // Rows before the event first: hits stay in order, and the shadow registers are current.
+      this.flushing = true;
+      try {
+        this.hooks.flushRows();
+      } finally {
+        this.flushing = false;
+      }
+    }
+    this.collect?.push(e);
+    if (e.type === 'sbi') {
+      this.x[10] = e.error;
+      if (e.eid > 8) this.x[11] = e.value;
+    }
+    if (e.type === 'hostwrite') this.hostWrite(e);
+    if (this.kinds.size > 0 && this.matches(e)) this.hooks.hit({ reason: 'event', icount: e.icount, pc: 0, event: e, irqEntry: e.type === 'irq' });
+  }
+
+  private matches(e: HvrrEvent): boolean {
+    const k = this.kinds;
+    switch (e.type) {
+      case 'trap':
+        return k.has('trap') || (k.has('syscall') && !e.interrupt && e.cause === ECALL_FROM_U && e.from === 0);
+      case 'irq':
+        return k.has('irq') && e.action === 'taken';
+      case 'exit':
+        return k.has('exit');
+      case 'ptw':
+        return k.has('ptw');
+      default:
+        return k.has((e as { type: string }).type as EventKind);
+    }
+  }
+
+  instructions(b: InsnColumns): void {
+    const n = b.count;
+    const x = this.x;
+    const bps = this.breakpoints;
+    const hasBps = bps.size > 0;
+    const watches = this.watches;
+    const shadow = this.needsShadow;
+    const onRow = this.onRow;
+    for (let i = 0; i < n; i++) {
+      const icount = b.firstIcount + i;
+      const pc = b.pc[i]!;
+      if (onRow !== null) onRow(icount, pc, x);
+      if (hasBps && bps.has(pc) && icount > this.skipBreakpointAt) this.hooks.hit({ reason: 'breakpoint', icount, pc });
+      const inst = b.raw[i]!;
+      if (watches.length > 0) {
+        const flags = b.flags[i]!;
+        if ((flags & INSN_HAS_STORE) !== 0) this.access(icount, pc, b.storeAddr[i]! >>> 0, (flags >>> 1) & 7, 'write', b.storeValue[i]! >>> 0);
+        const op = inst & 0x7f;
+        if (op === 0x03) {
+          const f3 = (inst >>> 12) & 7;
+          this.access(icount, pc, (x[(inst >>> 15) & 31]! + (inst >> 20)) >>> 0, f3 === 0 || f3 === 4 ? 1 : f3 === 1 || f3 === 5 ? 2 : 4, 'read');
+        } else if (op === 0x2f && inst >>> 27 !== 3) this.access(icount, pc, x[(inst >>> 15) & 31]! >>> 0, 4, 'read');
+      }
+      if (shadow) {
+        const rd = (inst >>> 7) & 31;
+        if (rd !== 0) x[rd] = b.rdValue[i]!;
+      }
+    }
+  }
+
+  private access(icount: number, pc: number, va: number, size: number, kind: 'read' | 'write', value?: number): void {
+    let pa = -1;
+    for (const r of this.watches) {
+      if (kind === 'read' ? !r.reads : !r.writes) continue;
+      let a = va;
+      if (r.physical) {
+        if (pa === -1) pa = this.hooks.translate(va) ?? -2;
+        if (pa < 0) continue;
+        a = pa;
+      }
+      if (a < r.hi && a + size > r.lo) {
+        this.hooks.hit({ reason: 'watchpoint', icount, pc, after: true, watch: { addr: Math.max(a, r.lo), kind: r.w.kind === 'access' ? 'access' : kind }, access: { addr: a, size, value } });
+        return;
+      }
+    }
+  }
+
+  /** A write by the host (HTIF, SBI) into physical memory. */
+  private hostWrite(e: HvrrEvent & { type: 'hostwrite' }): void {
+    const { icount, addr: pa } = e;
+    const size = e.bytes.length;
+    for (const r of this.watches) {
+      if (!r.writes) continue;
+      const lo = r.physical ? r.lo : this.hooks.translate(r.lo);
+      if (lo === null) continue;
+      const hi = lo + (r.hi - r.lo);
+      if (pa < hi && pa + size > lo) {
+        this.hooks.hit({ reason: 'watchpoint', icount, pc: 0, after: true, watch: { addr: Math.max(pa, lo), kind: r.w.kind === 'access' ? 'access' : 'write' }, access: { addr: pa, size }, event: e });
+        return;
+      }
+    }
+  }
+}
