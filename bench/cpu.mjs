@@ -35,9 +35,15 @@ measure('cpu (interpreter only)', () => {
   return m;
 }, 3);
 console.log('# kernel: init=compute under the built-in firmware (S/U-mode with Sv32 paging, timer interrupts)');
-const native = measure('kernel compute', () => new Machine({ image: kernel, firmware: { kind: 'builtin' }, bootargs: 'init=compute', console: new BufferConsole() }), 5);
-console.log('# kernel: init=compute as a VM under the hypervisor (VS/VU-mode, Sv32 over Sv32x4, SBI and timer by VM exits)');
-const nested = measure('kernel compute --hv nested', () => createHypervisorMachine({ vms: [{ image: kernel, imagePath: 'kernel.elf', bootargs: 'init=compute' }], console: new BufferConsole() }).machine, 5);
-console.log(`hypervisor/native speed ratio (compute, medians): ${(nested / native).toFixed(2)} (the issue asks for >= 0.8)`);
+console.log('# and as a VM under the hypervisor (VS/VU-mode, Sv32 over Sv32x4, SBI and timer by VM exits); runs alternate so both see the same JIT and load');
+const native = [];
+const nested = [];
+for (let i = 0; i < 5; i++) {
+  native.push(measure('kernel compute (built-in firmware)', () => new Machine({ image: kernel, firmware: { kind: 'builtin' }, bootargs: 'init=compute', console: new BufferConsole() }), 1));
+  nested.push(measure('kernel compute (--hv, nested)', () => createHypervisorMachine({ vms: [{ image: kernel, imagePath: 'kernel.elf', bootargs: 'init=compute' }], console: new BufferConsole() }).machine, 1));
+}
+const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
+console.log(`kernel compute medians: built-in firmware ${median(native).toFixed(1)} MIPS, hypervisor ${median(nested).toFixed(1)} MIPS`);
+console.log(`hypervisor/native speed ratio (compute, medians): ${(median(nested) / median(native)).toFixed(2)} (the issue asks for >= 0.8)`);
 console.log('# kernel: init=forkwait -- 300 (page-table heavy: fork, exit, wait)');
 measure('kernel forkwait 300', () => new Machine({ image: kernel, firmware: { kind: 'builtin' }, bootargs: 'init=forkwait -- 300', console: new BufferConsole() }), 3);

@@ -104,13 +104,16 @@ describe.skipIf(!haveScript)('hvrr debug REPL in a terminal', () => {
       expect(ev).toMatch(/--- here \(334465\) ---\n\s+#334468 trap environment_call_from_u_mode/);
 
       // Breakpoints both ways.
-      // (The vector's second instruction: its first shares icount 334468 with the ecall, which does not retire.)
-      // Addresses by the recorded kernel's symbols (the trace holds the ELF).
-      expect(await t.run('break trap_entry+4')).toContain('breakpoint 1 at 0x8040003c <trap_entry+4>');
-      expect(await t.run('c')).toMatch(/breakpoint 1 at icount 334469, pc 0x8040003c\n=> 0x8040003c <trap_entry\+4>: {2}[0-9a-f]{8} {2}\S/);
-      expect(await t.run('c')).toContain('breakpoint 1 at icount 335346, pc 0x8040003c');
-      expect(await t.run('rc')).toContain('breakpoint 1 at icount 334469, pc 0x8040003c');
+      // Addresses by the recorded kernel's symbols (the trace holds the ELF). The vector's first
+      // instruction shares its instruction count with the ecall, which traps and does not retire.
+      expect(await t.run('break trap_entry')).toContain('breakpoint 1 at 0x80400038 <trap_entry>');
+      expect(await t.run('c')).toMatch(/breakpoint 1 at icount 334468, pc 0x80400038\n=> 0x80400038 <trap_entry>: {2}14011173 {2}csrrw sp, sscratch, sp/);
+      expect(await t.run('c')).toContain('breakpoint 1 at icount 335345, pc 0x80400038');
+      expect(await t.run('rc')).toContain('breakpoint 1 at icount 334468, pc 0x80400038');
       expect(await t.run('rc')).toContain('at the start of the recording (icount 0, pc 0x80400000)');
+      expect(await t.run('break trap_entry+4')).toContain('breakpoint 2 at 0x8040003c <trap_entry+4>');
+      expect(await t.run('delete 1')).toContain('deleted 1');
+      expect(await t.run('c')).toMatch(/breakpoint 2 at icount 334469, pc 0x8040003c\n=> 0x8040003c <trap_entry\+4>: {2}[0-9a-f]{8} {2}\S/);
       expect(await t.run('delete')).toContain('deleted 1');
       expect(await t.run('goto 334468')).toContain('icount 334468');
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MachineError } from '@hvrr/machine';
-import { HVRR_VERSION } from '@hvrr/recorder';
+import { HVRR_VERSION, TRACE_EVENT_TYPES } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { registerDebugCommand } from './debug-command.js';
 import { disasmCommand } from './disasm-command.js';
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
     .command('events')
     .description('list the events of a trace, in instruction-count order')
     .argument('<trace>', 'the .hvrr trace')
-    .option('--type <types>', 'comma-separated: insn, trap, irq, mmio, sbi, hostwrite, input, state, hash, end, or all (default: all but insn)')
+    .option('--type <types>', `comma-separated: ${TRACE_EVENT_TYPES.join(', ')}, or all (default: all but insn)`)
     .option('--from <n>', 'only events at instruction count n or later')
     .option('--to <m>', 'only events at instruction count m or earlier')
     .option('--json', 'JSON lines, one event each, fields as docs/trace-format.md names them')

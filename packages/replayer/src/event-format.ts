@@ -59,7 +59,10 @@ function printable(b: Uint8Array): string {
 
 /** VS/VU for virtualized modes (H extension), else U/S/M. */
 function modeName(mode: number, virt: boolean | undefined): string {
-  return virt === true ? `V${MODE_NAMES[mode]}` : (MODE_NAMES[mode] ?? String(mode));
+  if (virt === true) return `V${MODE_NAMES[mode]}`;
+  // With the H extension in play (virt given), S-mode with V=0 is HS-mode.
+  if (virt === false && mode === 1) return 'HS';
+  return MODE_NAMES[mode] ?? String(mode);
 }
 
 /** ` vm1@5000`: the VM an event belongs to and that VM's own instruction count (hypervisor runs). */
@@ -82,7 +85,7 @@ export function formatEvent(e: ListedEvent): string {
     case 'ptw':
       return `${at} ptw [gpa 0x${e.gpa.toString(16)}] ${hex(e.old)} -> ${hex(e.new)} (${e.how})${vmTag(e)}`;
     case 'xret':
-      return `${at} xret ${hex(e.epc)} -> ${hex(e.pc)} ${MODE_NAMES[e.from]}->${MODE_NAMES[e.to]}${vmTag(e)}`;
+      return `${at} xret ${hex(e.epc)} -> ${hex(e.pc)} guest ${MODE_NAMES[e.from]}->${MODE_NAMES[e.to]}${vmTag(e)}`;
     case 'irq':
       return `${at} irq ${causeName(e.irq, true)} ${e.action}${vmTag(e)}`;
     case 'mmio':
