@@ -54,14 +54,14 @@ export async function debugCommand(path: string, opts: DebugOptions): Promise<nu
       vm,
       symbols: new SymbolTable(tm.machine.elf.symbols),
       historyFile: historyFile(),
-      banner: `hvrr debug ${path}: ${engine.endIcount} instructions recorded; at instruction ${engine.icount}`,
+      banner: `hvrr debug ${path}: ${engine.endIcount} instructions recorded${tm.vmCount > 0 ? `, ${tm.vmCount} VM${tm.vmCount === 1 ? '' : 's'} (vm N looks at one)` : ''}; at instruction ${engine.icount}`,
     });
     return 0;
   }
   const log = (line: string) => process.stderr.write(`hvrr: ${line}\n`);
   const server = await startGdbServer(engine, { host: opts.listen, port, log, trace: process.env.HVRR_DEBUG_RSP !== undefined, vm });
   const { address, port: bound } = server.address;
-  log(`gdb server for '${path}' (${engine.endIcount} instructions) listening on ${address}:${bound}`);
+  log(`gdb server for '${path}' (${engine.endIcount} instructions${tm.vmCount > 0 ? `; threads: 1 = the machine, ${Array.from({ length: tm.vmCount }, (_, i) => `${i + 2} = vm${i}`).join(', ')}` : ''}) listening on ${address}:${bound}`);
   if (opts.listen !== undefined && opts.listen !== '127.0.0.1' && opts.listen !== 'localhost' && opts.listen !== '::1') log('warning: listening beyond loopback; anyone who can connect can read this recording');
   const onSigint = () => void server.close().then(() => process.exit(130));
   process.once('SIGINT', onSigint);

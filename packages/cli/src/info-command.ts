@@ -22,6 +22,10 @@ export interface TraceInfo {
   max_insns: number | null;
   /** Hypervisor traces: the VMs (null for bare and firmware traces). */
   vms: { id: number; image: string; image_size: number | null; mem_size: number; strategy: string; bootargs: string; forward_syscalls: boolean }[] | null;
+  /** Hypervisor traces with host paging: frames, policy, backing store, latency model (null: none). */
+  host_paging?: { frames: number; policy: string; backing: string; latency: string } | null;
+  /** Hypervisor traces: the time policy. */
+  time?: string;
   hash_every: number;
   chunks: Record<string, number>;
   instructions: number;
@@ -85,6 +89,7 @@ export function traceInfo(reader: TraceReader, path: string): TraceInfo {
         bootargs: vm.bootargs,
         forward_syscalls: vm.forwardSyscalls,
       })) ?? null,
+    ...(c.hv != null ? { host_paging: c.hv.hostPaging ?? null, time: c.hv.time ?? 'virtual' } : {}),
     hash_every: h.hashEvery,
     chunks,
     instructions,
@@ -116,6 +121,15 @@ export function infoCommand(path: string, opts: InfoOptions): number {
             (vm) =>
               `vm${vm.id}:${' '.repeat(Math.max(1, 12 - String(vm.id).length))}${vm.image} (${vm.image_size} bytes, inside the trace), ${mib(vm.mem_size)}, ${vm.strategy}${vm.forward_syscalls ? ', forwarded syscalls' : ''}, bootargs ${JSON.stringify(vm.bootargs)}`,
           );
+    const paging = info.host_paging;
+    if (info.vms !== null) {
+      machine.push(
+        paging != null
+          ? `host paging:   ${paging.frames * 4} KiB of host frames, policy ${paging.policy}, backing ${paging.backing}, latency ${paging.latency} (stalls are recorded inputs)`
+          : `host paging:   none`,
+        `time policy:   ${info.time ?? 'virtual'}`,
+      );
+    }
     const lines = [
       `trace:         ${path} (${info.size} bytes)`,
       `format:        version ${info.format}, written by hvrr ${info.hvrr}`,

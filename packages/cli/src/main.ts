@@ -3,6 +3,7 @@ import { MachineError } from '@hvrr/machine';
 import { HVRR_VERSION, TRACE_EVENT_TYPES } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { registerDebugCommand } from './debug-command.js';
+import { demoCommand, type DemoOptions } from './demo-command.js';
 import { disasmCommand } from './disasm-command.js';
 import { eventsCommand, type EventsOptions } from './events-command.js';
 import { infoCommand, type InfoOptions } from './info-command.js';
@@ -22,10 +23,15 @@ function addRunOptions(cmd: Command): Command {
     .option('--stats', 'print instructions retired, traps by cause and MIPS to stderr')
     .option('--stats-json <file>', 'write the same figures as JSON (schema: docs/stats.md)')
     .option('--hv', 'run the image as a guest kernel in a VM under hvrr\'s hypervisor (guest RAM at guest-physical 0x80000000, SBI and a UART from the hypervisor)')
-    .option('--strategy <name>', 'with --hv: memory virtualization of the VMs: nested (two-stage translation, the H extension)')
+    .option('--strategy <name>', 'with --hv: memory virtualization of the VMs: nested (two-stage translation, the H extension), shadow (trap-and-emulate with shadow page tables) or pv (shadow plus the PV MMU hypercalls; boot the kernel with pv=1)')
     .option('--guest-mem <size>', 'with --hv: the VM\'s guest RAM (default 64M; also the default of --vm)')
     .option('--forward-syscalls', 'with --hv: guest system calls exit to the hypervisor, which injects them into the guest kernel at its vstvec (default: delegated, no exit)')
-    .option('--vm <spec>', 'with --hv: one more VM, image=PATH[,mem=SIZE][,strategy=NAME][,bootargs=STR] (bootargs last: it takes the rest); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    .option('--vm <spec>', 'with --hv: one more VM, image=PATH[,mem=SIZE][,strategy=NAME][,bootargs=STR] (bootargs last: it takes the rest); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--host-mem <size>', 'with --hv: host paging: machine frames for all guest RAM (e.g. 640K; a multiple of 4K, at least 32K); pages beyond it are evicted to the backing store (default: no paging, all guest RAM in host RAM)')
+    .option('--backing <store>', 'with --host-mem: where evicted pages live: memory, or file:PATH (real I/O; the file is created or truncated and left in place); default memory')
+    .option('--latency <model>', 'with --host-mem: what a page-in or page-out costs in host time: dram (60 ns), ssd (100 us), hdd (10 ms), floppy (250 ms) or measured (the real I/O time); default dram for memory, measured for a file')
+    .option('--policy <policy>', 'with --host-mem: replacement policy fifo, lru, clock or random[:SEED]; default clock')
+    .option('--time <policy>', 'with --hv: what host stalls do to guest time: virtual (hidden; the default), real (added at once) or catchup[:threshold=DUR,slew=X,limit=DUR] (ticks held back, then delivered faster; defaults 1ms, 1, 1s)');
 }
 
 export function buildProgram(): Command {
@@ -78,6 +84,7 @@ export function buildProgram(): Command {
     .option('--until <n>', 'stop once n instructions have retired')
     .option('--fold', 'full-level traces: rebuild the final registers and memory from the log alone, executing nothing, and check them against the recorded final state hash')
     .option('--quiet', 'do not print the guest\'s console output again')
+    .option('--latency <model>', 'host-paging traces: a latency model for the backing store (dram, ssd, hdd, floppy, measured); accepted, but the recorded latencies win: they are inputs of the run, so the replay stays exact')
     .addHelpText(
       'after',
       '\nExit status: 0 the trace was reproduced exactly (or up to --until); 3 divergence (a report says where and why);\n4 the trace ends early (cut off) but its readable part replayed; 125 unreadable or corrupt trace.',
@@ -108,6 +115,18 @@ export function buildProgram(): Command {
     });
 
   addQueryCommand(program);
+
+  program
+    .command('demo')
+    .description('run a canned scenario and explain it: floppy = the seeds\' hypervisor paging 8 MiB guests through 640 KiB of RAM onto a floppy, with dilated guest time')
+    .argument('<name>', 'the demo: floppy')
+    .option('-o, --output <dir>', 'where to write the trace (default: a new temporary directory)')
+    .option('--kernel <elf>', 'the guest kernel (default: packages/guests/images/kernel.elf)')
+    .option('--level <level>', 'trace level: inputs, events or full', 'events')
+    .option('--quiet', 'do not echo the guests\' console output')
+    .action(async (name: string, opts: DemoOptions) => {
+      process.exitCode = await demoCommand(name, opts);
+    });
 
   program
     .command('disasm')

@@ -1,4 +1,5 @@
 import { divergenceReport, foldTrace, FoldError, formatDivergenceReport, replayFile, TraceError, TraceReader, type FileReplay } from '@hvrr/replayer';
+import { parseLatency, type LatencyName } from '@hvrr/hypervisor';
 import { CliError } from './cli-error.js';
 import { parseCount } from './parse-options.js';
 import { StdioConsole } from './stdio-console.js';
@@ -8,6 +9,8 @@ export interface ReplayCommandOptions {
   until?: string;
   fold?: boolean;
   quiet?: boolean;
+  /** Host paging: a latency model; the recorded latencies win (a note says so). */
+  latency?: string;
 }
 
 /** Exit statuses of `hvrr replay` (docs/cli.md). */
@@ -58,7 +61,17 @@ export async function replayCommand(path: string, opts: ReplayCommandOptions): P
       reader.close();
     }
   }
-  openTrace(path).close(); // unreadable traces fail here, with the one-line message
+  const latency = opts.latency === undefined ? undefined : latencyOption(opts.latency);
+  const probe = openTrace(path); // unreadable traces fail here, with the one-line message
+  if (latency !== undefined) {
+    const paging = probe.header.config.hv?.hostPaging ?? null;
+    process.stderr.write(
+      paging === null
+        ? `hvrr: --latency ${latency} ignored: this trace has no host paging\n`
+        : `hvrr: --latency ${latency}: the trace recorded ${paging.latency} latencies, and the recorded ones win (each stall is an input of the run), so guest time and every event replay as recorded\n`,
+    );
+  }
+  probe.close();
   const out = opts.quiet ? null : new StdioConsole();
   let interrupted = false;
   const onSigint = () => {
@@ -70,6 +83,7 @@ export async function replayCommand(path: string, opts: ReplayCommandOptions): P
     run = await replayFile(path, {
       verify: opts.verify ?? true,
       until,
+      latency,
       output: out === null ? null : (b) => out.write(b),
       afterStep: () => {
         out?.flush();
@@ -117,6 +131,14 @@ export async function replayCommand(path: string, opts: ReplayCommandOptions): P
     throw e;
   } finally {
     reader.close();
+  }
+}
+
+function latencyOption(text: string): LatencyName {
+  try {
+    return parseLatency(text);
+  } catch (e) {
+    throw new CliError((e as Error).message);
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Hypervisor, VmStats } from '@hvrr/hypervisor';
+import type { Hypervisor, PagingStats, VmStats } from '@hvrr/hypervisor';
 import { exitStatusOf, type FirmwareChoice, type Machine, type RunOutcome } from '@hvrr/machine';
 import { buildMachine } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
@@ -22,6 +22,13 @@ export interface RunOptions {
   forwardSyscalls?: boolean;
   /** Further VMs: image=PATH[,mem=SIZE][,strategy=NAME][,bootargs=STR]. */
   vm?: string[];
+  /** Host paging: the machine frames for guest RAM (SIZE), the backing store, its latency model, the replacement policy. */
+  hostMem?: string;
+  backing?: string;
+  latency?: string;
+  policy?: string;
+  /** The time policy: virtual, real or catchup[:threshold=DUR,slew=X,limit=DUR]. */
+  time?: string;
 }
 
 /** Instructions per slice between event-loop turns: about 10–20 ms of guest execution. */
@@ -126,6 +133,8 @@ export interface RunStats {
   traps: { exceptions: Record<string, number>; interrupts: Record<string, number> };
   /** Hypervisor runs: one entry per VM. */
   vms?: VmStats[];
+  /** Hypervisor runs with host paging: the pool's size and the pager's totals over every VM. */
+  host_paging?: PagingStats & { frames: number };
 }
 
 export function runStats(machine: Machine, seconds: number, outcome: RunOutcome, hypervisor: Hypervisor | null = null): RunStats {
@@ -141,6 +150,8 @@ export function runStats(machine: Machine, seconds: number, outcome: RunOutcome,
     traps: machine.trapStats(),
   };
   if (hypervisor !== null) stats.vms = hypervisor.vmStats();
+  const pager = hypervisor?.pool.hostPager ?? null;
+  if (pager !== null) stats.host_paging = { frames: pager.frames, ...pager.totals() };
   return stats;
 }
 
@@ -152,6 +163,16 @@ function printStats(s: RunStats): void {
       .join(', ') || 'none';
   lines.push(`hvrr: exceptions: ${list(s.traps.exceptions)}`);
   lines.push(`hvrr: interrupts: ${list(s.traps.interrupts)}`);
-  for (const vm of s.vms ?? []) lines.push(`hvrr: vm${vm.id}: ${vm.instructions} instructions, ${vm.exits.total} exits (${list(vm.exits.byReason)})`);
+  for (const vm of s.vms ?? []) {
+    lines.push(`hvrr: vm${vm.id}: ${vm.instructions} instructions, ${vm.exits.total} exits (${list(vm.exits.byReason)})`);
+    const f = vm.hostPageFaults;
+    if (f !== undefined && vm.guestTimeNs !== undefined)
+      lines.push(`hvrr: vm${vm.id}: host page faults ${f.minor} minor, ${f.major} major; guest time ${(vm.guestTimeNs / 1e6).toFixed(3)} ms, modeled host time ${(vm.hostTimeNs / 1e6).toFixed(3)} ms`);
+  }
+  const p = s.host_paging;
+  if (p !== undefined)
+    lines.push(
+      `hvrr: host paging: ${p.frames} frames; ${p.pageIns} page-ins, ${p.pageOuts} page-outs, ${p.cleanDrops} clean drops, ${p.writeFailures} failed write-backs (pages kept), ${p.readFailures} failed page-ins; stalls ${(p.stallNs / 1e6).toFixed(3)} ms`,
+    );
   process.stderr.write(lines.join('\n') + '\n');
 }

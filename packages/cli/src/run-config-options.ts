@@ -1,4 +1,4 @@
-import { DEFAULT_GUEST_MEM, DEFAULT_QUANTUM } from '@hvrr/hypervisor';
+import { DEFAULT_GUEST_MEM, DEFAULT_QUANTUM, parseHostPaging, parseTimePolicy, type HostPagingConfig, type TimePolicySpec } from '@hvrr/hypervisor';
 import type { RunConfig, VmRunConfig } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { parseCount, parsePositiveNumber, parseSize } from './parse-options.js';
@@ -17,6 +17,11 @@ export function runConfigFromOptions(elfPath: string, opts: RunOptions): RunConf
       [opts.guestMem !== undefined, '--guest-mem'],
       [opts.strategy !== undefined, '--strategy'],
       [opts.forwardSyscalls === true, '--forward-syscalls'],
+      [opts.hostMem !== undefined, '--host-mem'],
+      [opts.backing !== undefined, '--backing'],
+      [opts.latency !== undefined, '--latency'],
+      [opts.policy !== undefined, '--policy'],
+      [opts.time !== undefined, '--time'],
     ] as const)
       if (given) throw new CliError(`${flag} configures a VM: add --hv to run the image under the hypervisor`);
     return {
@@ -45,5 +50,36 @@ export function runConfigFromOptions(elfPath: string, opts: RunOptions): RunConf
     }
     return { image, imagePath: o.imagePath, memSize: o.memSize, strategy: o.strategy as VmRunConfig['strategy'], bootargs: o.bootargs, forwardSyscalls: opts.forwardSyscalls === true };
   });
-  return { elf: vms[0]!.image, elfPath, memSize, firmware: { kind: 'none' }, bootargs: opts.bootargs ?? '', nsPerInsn, maxAttempts, hv: { vms, quantum: DEFAULT_QUANTUM } };
+  const hv = { vms, quantum: DEFAULT_QUANTUM, hostPaging: hostPagingFromOptions(opts), time: timePolicyFromOptions(opts) };
+  return { elf: vms[0]!.image, elfPath, memSize, firmware: { kind: 'none' }, bootargs: opts.bootargs ?? '', nsPerInsn, maxAttempts, hv };
+}
+
+/** `--host-mem SIZE [--backing B] [--latency L] [--policy P]`; null without --host-mem (no host paging). */
+export function hostPagingFromOptions(opts: Pick<RunOptions, 'hostMem' | 'backing' | 'latency' | 'policy'>): HostPagingConfig | null {
+  if (opts.hostMem === undefined) {
+    for (const [given, flag] of [
+      [opts.backing, '--backing'],
+      [opts.latency, '--latency'],
+      [opts.policy, '--policy'],
+    ] as const)
+      if (given !== undefined) throw new CliError(`${flag} configures host paging: give the host frame pool's size with --host-mem SIZE (e.g. 640K)`);
+    return null;
+  }
+  const hostMem = parseSize(opts.hostMem, '--host-mem');
+  try {
+    return parseHostPaging({ hostMem, backing: opts.backing, latency: opts.latency, policy: opts.policy });
+  } catch (e) {
+    if (e instanceof RangeError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** `--time virtual|real|catchup[:threshold=DUR,slew=X,limit=DUR]` (default virtual). */
+export function timePolicyFromOptions(opts: Pick<RunOptions, 'time'>): TimePolicySpec {
+  try {
+    return parseTimePolicy(opts.time ?? 'virtual');
+  } catch (e) {
+    if (e instanceof RangeError) throw new CliError(e.message);
+    throw e;
+  }
 }

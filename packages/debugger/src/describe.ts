@@ -22,9 +22,14 @@ export function modeName(hart: HartView): string {
 export function whereText(engine: DebugEngine, vm?: string): string {
   const h = engine.hart;
   const ticks = h.readTime();
-  const parts = [`icount ${engine.icount} of ${engine.endIcount}`, `${modeName(h)}-mode`, `pc ${hex32(h.pc)}`, `guest time ${ticks} ticks (${formatNs(ticks * NS_PER_TICK)})`];
+  const parts = [`icount ${engine.icount} of ${engine.endIcount}`, `${modeName(h)}-mode`, `pc ${hex32(h.pc)}`, guestTimeText(ticks)];
   if (vm !== undefined) parts.unshift(`VM ${vm}`);
   return parts.join(', ');
+}
+
+/** "guest time 123 ticks (12.300 µs)". */
+export function guestTimeText(ticks: number): string {
+  return `guest time ${ticks} ticks (${formatNs(ticks * NS_PER_TICK)})`;
 }
 
 function formatNs(ns: number): string {

@@ -11,6 +11,8 @@ export interface Watchpoint {
   len: number;
   kind: 'read' | 'write' | 'access';
   space?: 'physical' | 'virtual';
+  /** Hypervisor traces: the VM whose address this is (its guest-virtual / guest-physical space); it matches only that VM's accesses. */
+  vm?: number;
 }
 
 export type EventKind = 'trap' | 'syscall' | 'ptw' | 'irq' | 'exit' | 'hpf';
@@ -19,6 +21,10 @@ export interface StopConditions {
   breakpoints?: Iterable<number>;
   watchpoints?: Watchpoint[];
   events?: EventKind[];
+  /** Hypervisor traces: search in this VM only (its instructions, its events). */
+  vm?: number;
+  /** Breakpoints that match only while their VM is on the hart. */
+  vmBreakpoints?: Iterable<{ vm: number; pc: number }>;
 }
 
 export type StopReason = 'step' | 'breakpoint' | 'watchpoint' | 'event' | 'start' | 'end' | 'limit' | 'interrupted';
@@ -29,6 +35,11 @@ export interface StopInfo {
   pc: number;
   watch?: { addr: number; kind: 'read' | 'write' | 'access' };
   event?: unknown;
+  /** Per-VM moves and searches: the VM and its own count at the stop. */
+  vm?: number;
+  vmIcount?: number;
+  /** Set by VM views (whose icount is the VM's count): the machine's count at the stop. */
+  machineIcount?: number;
 }
 
 export interface RunOptions {
@@ -56,7 +67,45 @@ export interface PageMapping {
   flags: string;
 }
 
-export interface DebugEngine {
+/** One VM's vCPU at the current position (the TimeMachine's VmState). */
+export interface VmStateView {
+  vm: number;
+  /** On the hart now; else the hypervisor's saved copy. */
+  live: boolean;
+  stopped: boolean;
+  inExit: boolean;
+  vmIcount: number;
+  /** Guest time in timebase ticks. */
+  time: number;
+  x: Int32Array;
+  pc: number;
+  /** 1: the guest kernel (VS); 0: its processes (VU). */
+  priv: number;
+  mode: string;
+  csr: Int32Array;
+  minstret: bigint;
+  mcycle: bigint;
+}
+
+/**
+ * What hypervisor traces add (TimeMachine): VMs, their views, and per-VM positions.
+ * Optional, so engines without VMs (bare and firmware traces, the fake engine) need none of it.
+ */
+export interface VmCapableEngine {
+  readonly vmCount?: number;
+  runningVm?(): number | null;
+  vmState?(vm: number): VmStateView;
+  vmIcount?(vm: number): number;
+  vmEndIcount?(vm: number): number;
+  seekVm?(vm: number, vmIcount: number): StopInfo;
+  stepVm?(vm: number, n?: number): StopInfo;
+  stepBackVm?(vm: number, n?: number): StopInfo;
+  /** The exact current state (to come back after a look elsewhere). */
+  position?(): unknown;
+  goTo?(p: never): void;
+}
+
+export interface DebugEngine extends VmCapableEngine {
   readonly hart: HartView;
   readonly icount: number;
   readonly endIcount: number;
@@ -65,9 +114,12 @@ export interface DebugEngine {
   stepBack(n?: number): StopInfo;
   continue(c: StopConditions, o?: RunOptions): StopInfo;
   reverseContinue(c: StopConditions, o?: RunOptions): StopInfo;
-  lastWrite(addr: number, len?: number): { icount: number; pc: number } | null;
-  readMemory(addr: number, len: number, space?: 'physical' | 'virtual'): Uint8Array | null;
-  translate(va: number): number | null;
+  lastWrite(addr: number, len?: number, space?: 'physical' | 'virtual', vm?: number): { icount: number; pc: number } | null;
+  /** With `vm` (hypervisor traces): that VM's memory, through its own tables. */
+  readMemory(addr: number, len: number, space?: 'physical' | 'virtual', vm?: number): Uint8Array | null;
+  translate(va: number, vm?: number): number | null;
   events(fromIcount: number, toIcount: number): unknown[];
-  pageTable(): PageMapping[];
+  pageTable(vm?: number): PageMapping[];
+  /** VM views: the machine's instruction count (icount is the VM's own). */
+  readonly machineIcount?: number;
 }

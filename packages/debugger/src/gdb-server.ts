@@ -94,7 +94,7 @@ function serveSession(engine: DebugEngine, socket: Socket, log: (line: string) =
         running = true;
         interruptRequested = false;
         try {
-          const reply = await stub.resume(action.direction, action.mode, () => interruptRequested);
+          const reply = await stub.resume(action.direction, action.mode, () => interruptRequested, action.thread);
           if (reply.startsWith('T02')) log('interrupted by gdb');
           send(reply);
         } finally {

@@ -1,7 +1,7 @@
-export type { DebugEngine, HartView, PageMapping, RunOptions, StopConditions, StopInfo, StopReason, Watchpoint, EventKind } from './engine.js';
+export type { DebugEngine, HartView, PageMapping, RunOptions, StopConditions, StopInfo, StopReason, Watchpoint, EventKind, VmStateView, VmCapableEngine } from './engine.js';
 export { runUntilStop, type Direction, type RunControlOptions } from './run-control.js';
 export { RspDecoder, framePacket, checksum, escapeBinary, unescapeBinary, type RspInput } from './rsp-framing.js';
-export { GdbStub, PACKET_SIZE, PAST_IS_READ_ONLY, E_UNMAPPED, type StubAction } from './gdb-stub.js';
+export { GdbStub, PACKET_SIZE, PAST_IS_READ_ONLY, E_UNMAPPED, MACHINE_THREAD, vmThread, type StubAction } from './gdb-stub.js';
 export { startGdbServer, type GdbServerHandle, type GdbServerOptions } from './gdb-server.js';
 export { targetXml, readRegister, PC_REGNUM, FIRST_CSR_REGNUM, PRIV_REGNUM } from './target-description.js';
 export { readCsr, shownCsrNumbers } from './csr-values.js';
@@ -10,3 +10,5 @@ export { ReplSession, QUIT, REPL_HELP, parseNumber, parseAddress, type ReplSessi
 export { SymbolTable, type SymbolEntry } from './symbols.js';
 export { runRepl, type ReplOptions } from './repl-terminal.js';
 export { whereText, registersText, csrsText, memoryWordsText, disassemblyText, eventsNearText, pageTableText, lastWriteText } from './describe.js';
+export { VmViewEngine, vmCount } from './vm-view-engine.js';
+export { vmWhereText, vmListText, vmThreadName, vmPlace } from './vm-describe.js';

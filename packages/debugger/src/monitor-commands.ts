@@ -13,6 +13,7 @@ const HELP = [
   '  monitor lastwrite ADDR [LEN]  which instruction last wrote ADDR before here',
   '  monitor events [N]          recorded events within N instructions of here (default 1000)',
   '  monitor pagetable           the guest page table at this instant',
+  '  monitor vm [N|machine]      hypervisor traces: list the VMs, or look at VM N (thread N+2) or the machine (thread 1)',
 ].join('\n');
 
 /** The text to print for a monitor command line (newline-terminated), or help for an unknown one. */

@@ -8,6 +8,8 @@ import { eventText, csrsText, disassemblyText, eventsNearText, lastWriteText, me
 import { hex32 } from './hex.js';
 import { runUntilStop, type Direction } from './run-control.js';
 import { SymbolTable } from './symbols.js';
+import { VmViewEngine, vmCount } from './vm-view-engine.js';
+import { vmListText, vmWhereText } from './vm-describe.js';
 
 export const REPL_HELP = `commands (numbers are decimal or 0x hex; an ADDR may also be a symbol of the recorded ELF,
 such as main or checks+4; addresses are guest-virtual, through the current translation):
@@ -29,6 +31,9 @@ such as main or checks+4; addresses are guest-virtual, through the current trans
   events [N]                 recorded events within N instructions of here (default 100)
   lastwrite ADDR [LEN]       the instruction that last wrote ADDR before here
   pagetable       (pt)       the guest's page table at this instant
+  vm [N|machine]             hypervisor traces: look at VM N's vCPU (its registers, memory through its
+                             tables, its own instruction counts for goto/step/back) or at the machine;
+                             break/watch set in a VM match only that VM; vm alone lists the VMs
   help                       this text
   quit            (q)        leave (Ctrl-D too); Ctrl-C stops a running continue
 An empty line repeats step or back.`;
@@ -37,6 +42,8 @@ interface BreakEntry {
   id: number;
   kind: 'break';
   addr: number;
+  /** Set in VM N's view: matches only while VM N runs. */
+  vm?: number;
 }
 interface WatchEntry {
   id: number;
@@ -65,6 +72,9 @@ export class ReplSession {
 
   private readonly vm: () => string | undefined;
   private readonly symbols: SymbolTable;
+  /** What the commands look at and move: the machine, or one VM (`vm N`). */
+  private view: DebugEngine;
+  private viewVm: number | null = null;
 
   constructor(
     readonly engine: DebugEngine,
@@ -72,12 +82,19 @@ export class ReplSession {
   ) {
     this.vm = options.vm ?? (() => undefined);
     this.symbols = options.symbols ?? SymbolTable.EMPTY;
+    this.view = engine;
   }
 
-  /** "[icount M 0x80000010]" for the prompt. */
+  /** "[icount M 0x80000010]" for the prompt; in a VM's view "vm1 ICOUNT VS PC" with the VM's own count. */
   position(): string {
-    const h = this.engine.hart;
-    return `${this.engine.icount} ${modeName(h)} ${hex32(h.pc)}`;
+    const h = this.view.hart;
+    const pos = `${this.view.icount} ${modeName(h)} ${hex32(h.pc)}`;
+    return this.viewVm === null ? pos : `vm${this.viewVm} ${pos}`;
+  }
+
+  /** The VM being looked at (null: the machine). */
+  get selectedVm(): number | null {
+    return this.viewVm;
   }
 
   get isRunning(): boolean {
@@ -111,18 +128,21 @@ export class ReplSession {
       const n = xMatch[1] === undefined ? 4 : parseNumber(xMatch[1].replace(/[wx]+$/, ''), 'word count'); // x/8wx as in gdb
       if (xMatch[2] === undefined) throw new UsageError('usage: x/N ADDR (e.g. x/8 0x80001000)');
       if (n < 1 || n > 4096) throw new UsageError('x/N: N must be between 1 and 4096');
-      return memoryWordsText(this.engine, this.address(xMatch[2].trim()), n);
+      return memoryWordsText(this.view, this.address(xMatch[2].trim()), n);
     }
-    const e = this.engine;
+    const e = this.view;
     switch (cmd) {
       case 'where':
       case 'w':
+        if (vmCount(this.engine) > 0) return vmWhereText(this.engine, this.viewVm);
         return whereText(e, this.vm());
+      case 'vm':
+        return this.selectVm(args);
       case 'goto':
       case 'g': {
         if (args.length !== 1) throw new UsageError('usage: goto N (an instruction count)');
         const n = parseNumber(args[0]!, 'instruction count');
-        if (n > e.endIcount) throw new UsageError(`the recording ends at instruction ${e.endIcount}`);
+        if (n > e.endIcount) throw new UsageError(this.viewVm === null ? `the recording ends at instruction ${e.endIcount}` : `vm${this.viewVm} ends at its instruction ${e.endIcount}`);
         return this.describeStop(e.seek(n));
       }
       case 'step':
@@ -149,8 +169,9 @@ export class ReplSession {
         if (args.length !== 1) throw new UsageError('usage: break ADDR');
         const addr = this.address(args[0]!);
         const id = this.nextId++;
-        this.stops.push({ id, kind: 'break', addr });
-        return this.describeEntry({ id, kind: 'break', addr });
+        const entry: BreakEntry = { id, kind: 'break', addr, ...(this.viewVm !== null ? { vm: this.viewVm } : {}) };
+        this.stops.push(entry);
+        return this.describeEntry(entry);
       }
       case 'watch':
         return this.addWatch(args);
@@ -218,25 +239,51 @@ export class ReplSession {
     const len = l !== undefined ? parseNumber(l, 'length') : 4;
     if (len < 1 || len > 1 << 20) throw new UsageError('watch: LEN must be between 1 and 1048576');
     const id = this.nextId++;
-    const entry: WatchEntry = { id, kind: 'watch', watch: { addr, len, kind, space: 'virtual' } };
+    const entry: WatchEntry = { id, kind: 'watch', watch: { addr, len, kind, space: 'virtual', ...(this.viewVm !== null ? { vm: this.viewVm } : {}) } };
     this.stops.push(entry);
     return this.describeEntry(entry);
   }
 
   private async runTo(direction: Direction, events: EventKind[]): Promise<StopInfo> {
-    const breakpoints = this.stops.filter((s): s is BreakEntry => s.kind === 'break').map((s) => s.addr);
-    const watchpoints = this.stops.filter((s): s is WatchEntry => s.kind === 'watch').map((s) => s.watch);
+    const breaks = this.stops.filter((s): s is BreakEntry => s.kind === 'break');
+    let watchpoints = this.stops.filter((s): s is WatchEntry => s.kind === 'watch').map((s) => s.watch);
+    // In a VM's view the search is that VM's: its own and the machine-wide entries. In the
+    // machine's view a VM's breakpoint matches only while that VM runs.
+    const inView = this.viewVm;
+    const breakpoints = breaks.filter((b) => b.vm === undefined || b.vm === inView).map((b) => b.addr);
+    const vmBreakpoints = inView === null ? breaks.filter((b) => b.vm !== undefined).map((b) => ({ vm: b.vm!, pc: b.addr })) : [];
+    if (inView !== null) watchpoints = watchpoints.filter((w) => w.vm === undefined || w.vm === inView);
     this.running = true;
     this.interrupted = false;
     try {
-      return await runUntilStop(this.engine, direction, { breakpoints, watchpoints, ...(events.length > 0 ? { events } : {}) }, { interrupted: () => this.interrupted });
+      const c = { breakpoints, watchpoints, ...(vmBreakpoints.length > 0 ? { vmBreakpoints } : {}), ...(events.length > 0 ? { events } : {}) };
+      return await runUntilStop(this.view, direction, c, { interrupted: () => this.interrupted });
     } finally {
       this.running = false;
     }
   }
 
+  /** `vm N`, `vm machine`, or `vm` alone (the list). */
+  private selectVm(args: string[]): string {
+    const n = vmCount(this.engine);
+    if (n === 0) throw new UsageError('not a hypervisor trace: there are no VMs (the machine is all there is)');
+    if (args.length === 0) return vmListText(this.engine, this.viewVm);
+    if (args.length !== 1) throw new UsageError('usage: vm N | vm machine');
+    const a = args[0]!.replace(/^vm/, '');
+    if (a === 'machine' || a === 'm') {
+      this.view = this.engine;
+      this.viewVm = null;
+      return `looking at the machine (the hart): ${whereText(this.engine, this.vm())}`;
+    }
+    const id = parseNumber(a, 'VM number');
+    if (id >= n) throw new UsageError(`no vm${id}: this trace has ${n} VM${n === 1 ? '' : 's'} (vm0${n > 1 ? `..vm${n - 1}` : ''})`);
+    this.view = new VmViewEngine(this.engine, id);
+    this.viewVm = id;
+    return `looking at vm${id}: ${vmWhereText(this.engine, id)}`;
+  }
+
   private describeStop(stop: StopInfo): string {
-    const at = `icount ${stop.icount}, pc ${hex32(stop.pc)}`;
+    const at = this.viewVm === null ? `icount ${stop.icount}, pc ${hex32(stop.pc)}` : `vm${this.viewVm} icount ${stop.icount} (machine ${stop.machineIcount ?? this.engine.icount}), pc ${hex32(stop.pc)}`;
     let head: string;
     switch (stop.reason) {
       case 'breakpoint': {
@@ -268,7 +315,7 @@ export class ReplSession {
       default:
         head = at;
     }
-    return `${head}\n${disassemblyText(this.engine, this.engine.hart.pc >>> 0, 1, this.symbols)}`;
+    return `${head}\n${disassemblyText(this.view, this.view.hart.pc >>> 0, 1, this.symbols)}`;
   }
 
   /** A number, a symbol of the recorded ELF, or SYMBOL+OFFSET. */
@@ -288,9 +335,9 @@ export class ReplSession {
   }
 
   private describeEntry(s: StopEntry): string {
-    if (s.kind === 'break') return `breakpoint ${s.id} at ${this.label(s.addr)}`;
+    if (s.kind === 'break') return `breakpoint ${s.id} at ${this.label(s.addr)}${s.vm !== undefined ? ` in vm${s.vm}` : ''}`;
     const w = s.watch;
-    return `watchpoint ${s.id}: ${w.kind} ${this.label(w.addr)}..${hex32(w.addr + w.len - 1)} (${w.len} byte${w.len === 1 ? '' : 's'})`;
+    return `watchpoint ${s.id}: ${w.kind} ${this.label(w.addr)}..${hex32(w.addr + w.len - 1)} (${w.len} byte${w.len === 1 ? '' : 's'})${w.vm !== undefined ? ` in vm${w.vm}` : ''}`;
   }
 }
 

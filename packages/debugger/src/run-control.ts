@@ -21,12 +21,15 @@ const MAX_SLICE = 200_000_000;
 
 export async function runUntilStop(engine: DebugEngine, direction: Direction, conditions: StopConditions, options: RunControlOptions = {}): Promise<StopInfo> {
   const breakpoints = new Set(conditions.breakpoints ?? []);
-  const stable: StopConditions = { ...conditions, breakpoints };
+  const vmBreakpoints = [...(conditions.vmBreakpoints ?? [])];
+  const stable: StopConditions = { ...conditions, breakpoints, ...(vmBreakpoints.length > 0 ? { vmBreakpoints } : {}) };
+  // Progress is the machine's count (a VM view's own count stands still while other VMs run).
+  const machineCount = () => engine.machineIcount ?? engine.icount;
   const sliceMs = options.sliceMs ?? 40;
   let slice = options.firstSlice ?? 1_000_000;
   const controller = new AbortController();
   for (;;) {
-    const before = engine.icount;
+    const before = machineCount();
     const started = performance.now();
     const stop =
       direction === 'forward'
@@ -35,7 +38,11 @@ export async function runUntilStop(engine: DebugEngine, direction: Direction, co
     if (stop.reason !== 'limit') return stop;
     // A slice that ends on a breakpoint has reached it: the next slice would step off it.
     if (breakpoints.has(stop.pc >>> 0)) return { ...stop, reason: 'breakpoint' };
-    if (stop.icount === before) return stop; // no progress: do not spin
+    if (vmBreakpoints.length > 0) {
+      const running = engine.runningVm?.() ?? null;
+      if (vmBreakpoints.some((b) => b.vm === running && b.pc >>> 0 === stop.pc >>> 0)) return { ...stop, reason: 'breakpoint' };
+    }
+    if ((stop.machineIcount ?? stop.icount) === before) return stop; // no progress: do not spin
     const took = performance.now() - started;
     if (took > 0) slice = Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.round((slice * sliceMs) / took)));
     await yieldToEventLoop();

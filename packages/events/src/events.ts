@@ -125,6 +125,54 @@ export interface XretEvent {
   to: PrivilegeMode;
 }
 
+/**
+ * A host page fault (host paging, `--host-mem`): a guest page the hypervisor had to bring
+ * into a machine frame. Host-side: the guest never sees it (only, under a `real` or
+ * `catchup` time policy, its latency in guest time).
+ */
+export interface HpfEvent {
+  type: 'hpf';
+  icount: number;
+  /** Guest-physical address of the page (a number up to 2^34). */
+  gpa: number;
+  /** minor: no read (first touch, or still resident); major: read back from the backing store. */
+  kind: 'minor' | 'major';
+  /** The access needed to store (a store fault, or a host write). */
+  write: boolean;
+  /** The page that gave up its frame, or null when a frame was free. */
+  victim: { vm: number; gpa: number } | null;
+  /**
+   * Backing-store operations, in order: 'page-out' (a dirty victim written), 'drop' (a clean
+   * victim), 'page-in' (this page read back), 'write-failed'/'read-failed' (with `error`).
+   */
+  ops: ('page-out' | 'drop' | 'page-in' | 'write-failed' | 'read-failed')[];
+  /** Host time the fault stalled for (modeled or measured: an input of the run), in ns. */
+  latencyNs: number;
+  /** Errors of failed operations (EIO, ENOSPC...), in order; absent when none failed. */
+  errors?: string[];
+  /** Set when the fault could not be served (the VM stops). */
+  failed?: string;
+}
+
+/**
+ * What a host stall or a WFI idle period did to a VM's time under its time policy: the
+ * stall, guest and modeled host time after it, the backlog still owed (catchup) and the
+ * rate guest time runs at from here (1, or 1 + slew while catching up). Host-side.
+ */
+export interface TimeEvent {
+  type: 'time';
+  icount: number;
+  kind: 'stall' | 'idle';
+  /** The stall's (or idle period's host) length, ns. */
+  ns: number;
+  guestNs: number;
+  hostNs: number;
+  backlogNs: number;
+  droppedNs: number;
+  /** Guest ns per nominal ns from here on (the catch-up rate). */
+  rate: number;
+}
+
 /** Fields every event emitted while a VM runs carries (hypervisor runs only). */
 export interface VmTag {
   /** The VM (its index, from 0). */
@@ -133,5 +181,5 @@ export interface VmTag {
   vmIcount?: number;
 }
 
-export type HvrrEvent = (TrapEvent | IrqEvent | MmioEvent | HostWriteEvent | SbiEvent | HashEvent | ExitEvent | PtwEvent | XretEvent) & VmTag;
+export type HvrrEvent = (TrapEvent | IrqEvent | MmioEvent | HostWriteEvent | SbiEvent | HashEvent | ExitEvent | PtwEvent | XretEvent | HpfEvent | TimeEvent) & VmTag;
 export type EventType = HvrrEvent['type'];

@@ -9,6 +9,8 @@ export type {
   ExitEvent,
   PtwEvent,
   XretEvent,
+  HpfEvent,
+  TimeEvent,
   VmTag,
   HvrrEvent,
   EventType,

@@ -1,5 +1,5 @@
 import { Machine, type ConsoleIO } from '@hvrr/machine';
-import { Hypervisor } from './hypervisor.js';
+import { Hypervisor, type HypervisorConfig } from './hypervisor.js';
 import type { VmSpec } from './vm-spec.js';
 
 export interface HypervisorMachineConfig {
@@ -9,6 +9,10 @@ export interface HypervisorMachineConfig {
   console: ConsoleIO;
   /** Retired instructions per scheduling turn when several VMs are runnable. */
   quantum?: number;
+  /** Host paging, the time policy and where paging inputs go (HypervisorConfig). */
+  hostPaging?: HypervisorConfig['hostPaging'];
+  time?: HypervisorConfig['time'];
+  pagingInputs?: HypervisorConfig['pagingInputs'];
 }
 
 /**
@@ -17,7 +21,15 @@ export interface HypervisorMachineConfig {
  */
 export function createHypervisorMachine(config: HypervisorMachineConfig): { machine: Machine; hypervisor: Hypervisor } {
   const nsPerInsn = config.nsPerInsn ?? 1;
-  const hypervisor = new Hypervisor({ vms: config.vms, nsPerInsn, console: config.console, quantum: config.quantum });
+  const hypervisor = new Hypervisor({
+    vms: config.vms,
+    nsPerInsn,
+    console: config.console,
+    quantum: config.quantum,
+    hostPaging: config.hostPaging,
+    time: config.time,
+    pagingInputs: config.pagingInputs,
+  });
   const machine = new Machine({ image: new Uint8Array(0), imagePath: 'hypervisor', nsPerInsn, console: config.console, host: hypervisor });
   return { machine, hypervisor };
 }

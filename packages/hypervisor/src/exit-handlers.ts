@@ -5,6 +5,8 @@ import { guestSbiCall } from './guest-sbi.js';
 import type { Hypervisor } from './hypervisor.js';
 import { exitReason } from './exit-reasons.js';
 import type { GuestAccessOrigin } from './memory-strategy.js';
+import { handleShadowExit } from './shadow-exits.js';
+import { ShadowStrategy } from './shadow-strategy.js';
 import { IDLE_FOREVER, type Vm } from './vm.js';
 
 /** A VM exit as the hart left it in the HS CSRs. */
@@ -47,6 +49,7 @@ HANDLERS[23] = guestPageFault;
 
 /** Handles one VM exit of `vm` and resumes it (unless it stopped). */
 export function handleExit(hv: Hypervisor, vm: Vm, e: ExitInfo): { reason: string; resolution: string } {
+  if (vm.strategy instanceof ShadowStrategy) return handleShadowExit(hv, vm, vm.strategy, e);
   const reason = exitReason(e.cause, e.interrupt);
   if (e.interrupt) {
     // Nothing interrupts HS on a hypervisor run (host time is virtual); go back in.
@@ -179,6 +182,7 @@ function tableStore(hv: Hypervisor, vm: Vm, e: ExitInfo, gpa: number): string {
     written = vm.strategy.storeToTable(gpa, 4, amoResult(acc.amo, oldWord, x[acc.rs2]));
     setRd(hv, acc.rd, oldWord);
   }
+  vm.countPtw('trap');
   if (hv.wantsEvents) hv.emit({ type: 'ptw', icount: hv.hart.icount, gpa: written.wordGpa, old: written.old, new: written.new, how: 'trap' });
   retireAndResume(hv, e);
   return 'ptw';

@@ -13,8 +13,15 @@ import { exitReason } from './exit-reasons.js';
 import { SV32X4_ROOT_BYTES } from './g-stage-table.js';
 import { prepareGuestBoot } from './guest-boot.js';
 import type { GuestSbiHost } from './guest-sbi.js';
-import { HostFramePool } from './host-frame-pool.js';
+import { HostFramePool, HostPagingError, type PoolFault, type PoolPaging } from './host-frame-pool.js';
+import { onHostPageFault, timeEvent, type PagingInputRecord } from './host-page-faults.js';
+import type { TimePolicySpec } from './time-policy/time-policy-config.js';
+import type { TimePolicyEvent } from './time-policy/time-policy.js';
+import { STRATEGY_NAMES, type MemoryStrategy } from './memory-strategy.js';
 import { NestedStrategy, type StrategyHost } from './nested-strategy.js';
+import { PvStrategy } from './pv-strategy.js';
+import { deliverVirtualInterrupt, resetShadowVcpu } from './shadow-exits.js';
+import { ShadowStrategy, shadowArenaPages } from './shadow-strategy.js';
 import { DEFAULT_GUEST_MEM, DEFAULT_QUANTUM, GUEST_RAM_BASE, type VmSpec } from './vm-spec.js';
 import { VmConsole } from './vm-console.js';
 import { IDLE_FOREVER, Vm, type VmStats } from './vm.js';
@@ -39,6 +46,12 @@ export interface HypervisorConfig {
   console: ConsoleIO;
   /** Retired instructions per scheduling turn when several VMs are runnable. */
   quantum?: number;
+  /** Host paging (`--host-mem`...): the frame pool is smaller than guest RAM. Absent: the pool holds all guest RAM. */
+  hostPaging?: PoolPaging | null;
+  /** Every VM's time policy (`--time`); default virtual. */
+  time?: TimePolicySpec;
+  /** Where host-paging inputs go (recording, and replay, which compares them). */
+  pagingInputs?: ((record: PagingInputRecord) => void) | null;
 }
 
 /**
@@ -76,6 +89,9 @@ export class Hypervisor implements HostSoftware, HartHost {
   /** A VM to stop at the next host stop (WFI with nothing to wake it; a trap toward M-mode). */
   private pendingStop: { vm: Vm; outcome: RunOutcome } | null = null;
   private bootRanges: [number, number][] = [];
+  readonly pagingInputs: ((record: PagingInputRecord) => void) | null;
+  /** Watches every host page fault and the stall it caused (`hvrr demo floppy`). */
+  pagingObserver: ((vm: Vm, fault: PoolFault, stall: TimePolicyEvent | null) => void) | null = null;
 
   constructor(private readonly config: HypervisorConfig) {
     if (config.vms.length === 0) throw new MachineError('a hypervisor run needs at least one VM');
@@ -88,16 +104,23 @@ export class Hypervisor implements HostSoftware, HartHost {
       const size = spec.memSize ?? DEFAULT_GUEST_MEM;
       if (!Number.isInteger(size) || size < 1024 * 1024 || size % 4096 !== 0 || size > 1024 * 1024 * 1024)
         throw new MachineError(`vm${i}: guest memory must be a multiple of 4 KiB between 1 MiB and 1024 MiB`);
-      if ((spec.strategy ?? 'nested') !== 'nested') throw new MachineError(`vm${i}: unknown memory strategy '${spec.strategy}' (available: nested)`);
-      leaves += Math.ceil(size / 0x400000);
+      const strategyName = spec.strategy ?? 'nested';
+      if (!STRATEGY_NAMES.includes(strategyName)) throw new MachineError(`vm${i}: unknown memory strategy '${spec.strategy}' (available: ${STRATEGY_NAMES.join(', ')})`);
+      // nested: G-stage leaf tables; shadow and pv: their shadow-table arena.
+      leaves += strategyName === 'nested' ? Math.ceil(size / 0x400000) : shadowArenaPages(size);
       guestBytes += size;
     }
     const roots = config.vms.length * SV32X4_ROOT_BYTES;
     this.tablesEnd = RAM_BASE + roots + leaves * 4096;
     this.nextLeafTable = RAM_BASE + roots;
-    this.hostMemSize = this.tablesEnd - RAM_BASE + guestBytes;
+    // Under host paging the pool is --host-mem, whatever the VMs' RAM adds up to.
+    const paging = config.hostPaging ?? null;
+    const poolFrames = paging !== null ? paging.config.frames : guestBytes / 4096;
+    // (The machine's RAM is at least 1 MiB; a small pool leaves the rest of it unused.)
+    this.hostMemSize = Math.max(1024 * 1024, this.tablesEnd - RAM_BASE + poolFrames * 4096);
     if (this.hostMemSize > MAX_MEM_SIZE) throw new MachineError(`the VMs need ${this.hostMemSize / 1024 / 1024} MiB of host memory; at most ${MAX_MEM_SIZE / 1024 / 1024} MiB`);
-    this.pool = new HostFramePool(this.tablesEnd, guestBytes / 4096);
+    this.pool = new HostFramePool(this.tablesEnd, poolFrames, paging);
+    this.pagingInputs = config.pagingInputs ?? null;
   }
 
   get machine(): Machine {
@@ -128,6 +151,8 @@ export class Hypervisor implements HostSoftware, HartHost {
       flushTranslations: () => hart.contextChanged(),
       invalidateCode: (pa, length) => hart.invalidateCode(pa, length),
     };
+    this.pool.connect(ram, (pa, length) => hart.invalidateCode(pa, length));
+    this.pool.onFault = (fault) => onHostPageFault(this, fault);
     const prefixed = this.config.vms.length > 1;
     // The host's own settings, the same in every vCPU's CSR file.
     const csr = hart.csr;
@@ -140,17 +165,23 @@ export class Hypervisor implements HostSoftware, HartHost {
 
     for (const [id, spec] of this.config.vms.entries()) {
       const memSize = spec.memSize ?? DEFAULT_GUEST_MEM;
-      const strategy = new NestedStrategy(strategyHost, id + 1, RAM_BASE + id * SV32X4_ROOT_BYTES, GUEST_RAM_BASE, memSize);
+      const strategy = this.createStrategy(spec.strategy ?? 'nested', strategyHost, id, memSize);
       const console = new VmConsole(this.config.console, id, prefixed, id === 0);
-      const vm = new Vm(id, spec, memSize, strategy, console, this.config.nsPerInsn, { hart, clock: machine.clock, console, finish: () => {} });
+      const vm = new Vm(id, spec, memSize, strategy, console, this.config.nsPerInsn, { hart, clock: machine.clock, console, finish: () => {} }, this.config.time);
       this.vms.push(vm);
+      this.pool.register(id, strategy);
       const boot = prepareGuestBoot(spec.image, spec.imagePath, GUEST_RAM_BASE, memSize, spec.bootargs ?? '');
-      for (const seg of boot.elf.segments) {
-        const bytes = new Uint8Array(seg.memsz);
-        bytes.set(seg.data);
-        this.writeGuestRaw(vm, seg.paddr, bytes);
+      try {
+        for (const seg of boot.elf.segments) {
+          const bytes = new Uint8Array(seg.memsz);
+          bytes.set(seg.data);
+          this.writeGuestRaw(vm, seg.paddr, bytes);
+        }
+        this.writeGuestRaw(vm, boot.dtbGpa, boot.dtb);
+      } catch (e) {
+        if (e instanceof HostPagingError) throw new MachineError(`vm${id}: cannot load its image into guest RAM: ${e.message}`);
+        throw e;
       }
-      this.writeGuestRaw(vm, boot.dtbGpa, boot.dtb);
 
       // The vCPU at reset: VS-mode at the entry, a0 = hart id 0, a1 = the device tree.
       csr.set(template);
@@ -163,6 +194,8 @@ export class Hypervisor implements HostSoftware, HartHost {
       hart.pc = boot.elf.entry | 0;
       hart.priv = 1;
       hart.virt = 1;
+      // Trap-and-emulate: the guest kernel starts in real U-mode, virtual S-mode (shadow-exits.ts).
+      if (strategy instanceof ShadowStrategy) resetShadowVcpu(hart, strategy);
       vm.vcpu.save(hart);
     }
     this.bootRanges = [
@@ -229,6 +262,12 @@ export class Hypervisor implements HostSoftware, HartHost {
     let result: { reason: string; resolution: string } | undefined;
     try {
       result = handleExit(this, vm, exit);
+    } catch (e) {
+      // Host paging could not give a guest page a frame (a page-in failed, or no frame
+      // could be freed): this VM stops; the hypervisor and the other VMs go on.
+      if (!(e instanceof HostPagingError)) throw e;
+      this.stopVm(vm, { kind: 'error', message: `host paging: ${e.message}` });
+      result = { reason: exitReason(exit.cause, exit.interrupt), resolution: 'vm-stopped' };
     } finally {
       const held = this.held;
       this.held = null;
@@ -279,6 +318,8 @@ export class Hypervisor implements HostSoftware, HartHost {
         if (at < deadline) deadline = at;
       }
     }
+    // Trap-and-emulate VMs take pending virtual interrupts here, where the hart would under nested.
+    if (vm.strategy instanceof ShadowStrategy) deliverVirtualInterrupt(this, vm.strategy);
     return deadline;
   }
 
@@ -341,13 +382,13 @@ export class Hypervisor implements HostSoftware, HartHost {
           hostTime: this.hostTime,
           htimedelta: this.htimedelta,
           nextLeafTable: this.nextLeafTable,
-          pool: this.pool.cursor,
+          pool: this.pool.saveState(),
           pendingStop: this.pendingStop === null ? null : { vm: this.pendingStop.vm.id, outcome: structuredClone(this.pendingStop.outcome) },
           exit: [this.exitCause, this.exitInterrupt],
         }),
         restore: (state) => {
           const s = state as {
-            vms: unknown[]; current: number; quantumEnd: number; hostTime: number; htimedelta: number; nextLeafTable: number; pool: number;
+            vms: unknown[]; current: number; quantumEnd: number; hostTime: number; htimedelta: number; nextLeafTable: number; pool: unknown;
             pendingStop: { vm: number; outcome: RunOutcome } | null; exit: [number, boolean];
           };
           s.vms.forEach((v, i) => this.vms[i]!.restoreState(v));
@@ -356,7 +397,7 @@ export class Hypervisor implements HostSoftware, HartHost {
           this.hostTime = s.hostTime;
           this.htimedelta = s.htimedelta;
           this.nextLeafTable = s.nextLeafTable;
-          this.pool.cursor = s.pool;
+          this.pool.restoreState(s.pool);
           this.pendingStop = s.pendingStop === null ? null : { vm: this.vms[s.pendingStop.vm]!, outcome: structuredClone(s.pendingStop.outcome) };
           [this.exitCause, this.exitInterrupt] = s.exit;
         },
@@ -399,7 +440,9 @@ export class Hypervisor implements HostSoftware, HartHost {
   waitForTimer(vm: Vm, icount: number): boolean {
     if (vm.stimecmp === Infinity) return false;
     const retired = vm.retired(icount);
-    vm.clock.skipTo(retired, vm.clock.icountAt(vm.stimecmp));
+    const idle = vm.timing.idleUntilTicks(retired, vm.stimecmp);
+    if (idle === null) return false; // a deadline the time policy's clock never reaches
+    if (idle !== undefined && this.wantsEvents) this.emit(timeEvent(icount, idle));
     if (this.runnableCount() > 1) this.quantumEnd = icount;
     return true;
   }
@@ -447,6 +490,7 @@ export class Hypervisor implements HostSoftware, HartHost {
       const pa = vm.strategy.machineAddress(at);
       const n = Math.min(bytes.length - done, 4096 - (at % 4096));
       this.machine.hostWrite(pa, bytes.subarray(done, done + n), 'sbi');
+      this.pool.markDirty(vm.id, Math.floor(at / 4096)); // the frame's copy is now the only current one
       done += n;
     }
     return true;
@@ -461,8 +505,17 @@ export class Hypervisor implements HostSoftware, HartHost {
       const pa = vm.strategy.machineAddress(at);
       const n = Math.min(bytes.length - done, 4096 - (at % 4096));
       ram.u8.set(bytes.subarray(done, done + n), pa - ram.base);
+      this.pool.markDirty(vm.id, Math.floor(at / 4096));
       done += n;
     }
+  }
+
+  /** A VM's memory strategy; shadow and pv take their shadow-table arena from the reserved table space. */
+  private createStrategy(name: string, host: StrategyHost, id: number, memSize: number): MemoryStrategy {
+    if (name === 'nested') return new NestedStrategy(host, id + 1, RAM_BASE + id * SV32X4_ROOT_BYTES, GUEST_RAM_BASE, memSize);
+    const arena: number[] = [];
+    for (let i = shadowArenaPages(memSize); i > 0; i--) arena.push(host.allocTable());
+    return name === 'pv' ? new PvStrategy(host, id, arena, GUEST_RAM_BASE, memSize) : new ShadowStrategy(host, id, arena, GUEST_RAM_BASE, memSize);
   }
 
   // ------------------------------------------------------------ scheduling
@@ -526,6 +579,7 @@ export class Hypervisor implements HostSoftware, HartHost {
   private afterStop(): void {
     const vm = this.current!;
     this.leave();
+    this.pool.release(vm.id); // under host paging its frames go to the VMs still running
     const next = this.nextRunnable(vm);
     if (next !== null) {
       this.enter(next);

@@ -41,6 +41,15 @@ export interface MemoryStrategy {
   /** Whether guest page `gpn` is a page-table page of the guest right now. */
   isTablePage(gpn: number): boolean;
 
+  /**
+   * Host paging takes guest page `gpn` away from its machine frame: remove every mapping
+   * of it (G-stage leaf, or every shadow PTE that maps the frame), make the hart forget
+   * them (hart.contextChanged()), and say whether the page was written through a mapping
+   * since it was mapped (the D bit). Must accept a page it never mapped ({ dirty: false }):
+   * the host may have faulted it in for its own access.
+   */
+  evict(gpn: number): { dirty: boolean };
+
   /** The guest's TLB flush (SFENCE.VMA / RFENCE): what the strategy must drop. */
   flush(): void;
 
@@ -55,5 +64,5 @@ export interface MemoryStrategy {
 /** Which access of the guest a guest-page fault came from. */
 export type GuestAccessOrigin = 'explicit' | 'walk-read' | 'walk-write';
 
-export type StrategyName = 'nested';
-export const STRATEGY_NAMES: readonly StrategyName[] = ['nested'];
+export type StrategyName = 'nested' | 'shadow' | 'pv';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['nested', 'shadow', 'pv'];

@@ -40,6 +40,13 @@ export class NestedStrategy implements MemoryStrategy {
   private tablePages = new Set<number>();
   private rootGpn = -1;
   private frames = 0;
+  /** This VM's index in the host frame pool (VMID = index + 1). */
+  private readonly vm: number;
+  /**
+   * Leaves leave D clear under host paging: the hart's G-stage walk sets it on the first
+   * store, and evict() reports it, so a page the guest only read is dropped, not written.
+   */
+  private readonly dirtyMask: number;
 
   constructor(
     private readonly host: StrategyHost,
@@ -51,6 +58,8 @@ export class NestedStrategy implements MemoryStrategy {
   ) {
     this.table = new GStageTable(host.ram, rootPa, () => host.allocTable());
     this.hgatp = this.table.hgatp(vmid);
+    this.vm = vmid - 1;
+    this.dirtyMask = host.pool.paging !== null ? ~PTE_D : -1;
     this.firstGpn = memBase / 4096;
     this.endGpn = (memBase + memSize) / 4096;
   }
@@ -59,34 +68,55 @@ export class NestedStrategy implements MemoryStrategy {
     return gpn >= this.firstGpn && gpn < this.endGpn;
   }
 
-  /** Backs guest page gpn (RAM) with a fresh frame. */
-  private back(gpn: number): number {
-    const pa = this.host.pool.alloc();
-    if (pa < 0) throw new Error('the host frame pool is exhausted');
-    this.table.map(gpn, pa, this.tablePages.has(gpn) ? G_LEAF_RX : G_LEAF_RWX);
-    this.frames++;
+  /**
+   * The frame of guest page gpn (RAM), from the host frame pool (which may bring it back
+   * from the backing store, evicting another page), mapped in the G stage. `write`: the
+   * caller stores into it.
+   */
+  private frame(gpn: number, write: boolean): number {
+    const pa = this.host.pool.frameFor(this.vm, gpn, write);
+    const mapped = this.table.frameOf(gpn);
+    if (mapped !== pa) {
+      this.table.map(gpn, pa, (this.tablePages.has(gpn) ? G_LEAF_RX : G_LEAF_RWX) & this.dirtyMask);
+      if (mapped < 0) this.frames++;
+    }
     return pa;
   }
 
   machineAddress(gpa: number): number {
     const gpn = Math.floor(gpa / 4096);
     if (!this.isRam(gpn)) return -1;
-    let pa = this.table.frameOf(gpn);
-    if (pa < 0) pa = this.back(gpn);
-    return pa + (gpa % 4096);
+    return this.frame(gpn, false) + (gpa % 4096);
+  }
+
+  evict(gpn: number): { dirty: boolean } {
+    const pte = this.table.pte(gpn);
+    if ((pte & PTE_V) === 0) return { dirty: false };
+    this.table.map(gpn, 0, 0); // an invalid leaf: the next access faults to the hypervisor
+    this.frames--;
+    this.host.flushTranslations();
+    return { dirty: (pte & PTE_D) !== 0 };
+  }
+
+  testAndClearAccessed(gpn: number): boolean {
+    const pte = this.table.pte(gpn);
+    if ((pte & PTE_V) === 0 || (pte & PTE_A) === 0) return false;
+    this.table.map(gpn, (pte >>> 10) * 4096, pte & 0x3ff & ~PTE_A);
+    this.host.flushTranslations(); // the next use walks again and sets A
+    return true;
   }
 
   guestPageFault(cause: number, gpa: number, origin: GuestAccessOrigin): 'mapped' | 'table-store' | 'outside' {
     const gpn = Math.floor(gpa / 4096);
     if (!this.isRam(gpn)) return 'outside';
     if (this.table.frameOf(gpn) < 0) {
-      this.back(gpn);
+      this.frame(gpn, cause === 23 && origin === 'explicit');
       return 'mapped';
     }
     if (origin === 'walk-write') {
       // The VS-stage walk's A/D update of a PTE in a write-protected table page: the
       // hypervisor does it for the walk (not a guest store, so no ptw).
-      const at = this.machineAddress(gpa & ~3) - this.host.ram.base;
+      const at = this.frame(gpn, true) + (gpa & 0xffc) - this.host.ram.base;
       const i32 = this.host.ram.i32;
       i32[at >>> 2] |= PTE_A | (cause === 23 ? PTE_D : 0);
       this.host.ram.dirty[at >>> 12] = 1;
@@ -101,7 +131,7 @@ export class NestedStrategy implements MemoryStrategy {
   storeToTable(gpa: number, size: 1 | 2 | 4, value: number): { wordGpa: number; old: number; new: number } {
     const ram = this.host.ram;
     const wordGpa = gpa - (gpa % 4);
-    const at = this.machineAddress(wordGpa) - ram.base;
+    const at = this.frame(Math.floor(wordGpa / 4096), true) + (wordGpa % 4096) - ram.base;
     const old = ram.i32[at >>> 2];
     const shift = (gpa % 4) * 8;
     const mask = size === 4 ? -1 : ((1 << (size * 8)) - 1) << shift;
@@ -142,6 +172,14 @@ export class NestedStrategy implements MemoryStrategy {
     return { frames: this.frames, tablePages: this.tablePages.size };
   }
 
+  /** Changes a mapped leaf's permissions, keeping its D bit (host paging reads it at eviction). */
+  private setLeafFlags(gpn: number, flags: number): boolean {
+    const pte = this.table.pte(gpn);
+    if ((pte & PTE_V) === 0) return false;
+    this.table.map(gpn, (pte >>> 10) * 4096, (flags & this.dirtyMask) | (pte & PTE_D));
+    return true;
+  }
+
   /**
    * Re-derives the table pages (the root and every second-level table a valid non-leaf
    * root entry points to, within guest RAM) and write-protects exactly those.
@@ -162,8 +200,8 @@ export class NestedStrategy implements MemoryStrategy {
       }
     }
     let changed = false;
-    for (const gpn of this.tablePages) if (!next.has(gpn)) changed = this.table.setFlags(gpn, G_LEAF_RWX) || changed;
-    for (const gpn of next) if (!this.tablePages.has(gpn)) changed = this.table.setFlags(gpn, G_LEAF_RX) || changed;
+    for (const gpn of this.tablePages) if (!next.has(gpn)) changed = this.setLeafFlags(gpn, G_LEAF_RWX) || changed;
+    for (const gpn of next) if (!this.tablePages.has(gpn)) changed = this.setLeafFlags(gpn, G_LEAF_RX) || changed;
     this.tablePages = next;
     if (changed) this.host.flushTranslations();
   }

@@ -1,5 +1,7 @@
 import { GuestClock, Ns16550a, type ConsoleIO, type RunOutcome } from '@hvrr/machine';
 import type { MemoryStrategy } from './memory-strategy.js';
+import type { TimePolicySpec } from './time-policy/time-policy-config.js';
+import { VmTime } from './vm-time.js';
 import { VcpuState, type VcpuSnapshot } from './vcpu-state.js';
 import type { VmSpec } from './vm-spec.js';
 
@@ -11,6 +13,15 @@ export interface VmStats {
   id: number;
   instructions: number;
   exits: { total: number; byReason: Record<string, number> };
+  /** Faults on this VM's pages: minor (no read: first touch, or a page still resident), major (read back from the backing store). */
+  hostPageFaults: { minor: number; major: number };
+  /** The VM's guest time and its modeled host time (instructions at the nominal rate plus stalls; never the wall clock), in ns. */
+  guestTimeNs: number;
+  hostTimeNs: number;
+  /** Guest page-table writes (docs/hypervisor.md), by how the strategy saw them. */
+  ptw: { total: number; trapped: number; observed: number; hypercall: number };
+  /** PV MMU hypercalls (pv strategy) and the PTE updates they carried. */
+  hypercalls: { total: number; pteUpdates: number };
 }
 
 /**
@@ -19,8 +30,15 @@ export interface VmStats {
  */
 export class Vm {
   readonly vcpu = new VcpuState();
-  /** Guest time: the VM's own retired instructions plus what WFI skipped (ticks of 10 MHz). */
+  /** Guest time: the VM's own retired instructions plus what WFI skipped (ticks of 10 MHz); under virtual time, timing's clock. */
   readonly clock: GuestClock;
+  /** Guest and modeled host time under the run's time policy (vm-time.ts). */
+  readonly timing: VmTime;
+  /** Host page faults on this VM's pages (hypervisor's count). */
+  readonly hostPageFaults = { minor: 0, major: 0 };
+  /** Page-table writes by how they were seen, and PV hypercalls (stats). */
+  readonly ptwCounts = { total: 0, trapped: 0, observed: 0, hypercall: 0 };
+  readonly hypercallCounts = { total: 0, pteUpdates: 0 };
   /** SBI set_timer deadline in guest ticks (Infinity: none). */
   stimecmp = Infinity;
   readonly uart: Ns16550a;
@@ -41,8 +59,10 @@ export class Vm {
     readonly console: ConsoleIO,
     nsPerInsn: number,
     uartBoard: ConstructorParameters<typeof Ns16550a>[0],
+    timePolicy: TimePolicySpec = { name: 'virtual' },
   ) {
-    this.clock = new GuestClock(nsPerInsn);
+    this.timing = new VmTime(nsPerInsn, timePolicy);
+    this.clock = this.timing.clock;
     this.uart = new Ns16550a(uartBoard);
   }
 
@@ -53,12 +73,12 @@ export class Vm {
 
   /** The VM's `time` (ticks) at hart count `icount`. */
   time(icount: number): number {
-    return this.clock.mtime(this.retired(icount));
+    return this.timing.ticks(this.retired(icount));
   }
 
   /** The hart count at which this VM (running) reaches guest time `ticks`. */
   icountAtTime(ticks: number): number {
-    return this.entryIcount + (this.clock.icountAt(ticks) - this.retiredBase);
+    return this.entryIcount + (this.timing.retiredAtTicks(ticks) - this.retiredBase);
   }
 
   /** The VM's state besides its vCPU and RAM, for snapshots. */
@@ -68,6 +88,10 @@ export class Vm {
     return {
       vcpu: this.vcpu.saveState(),
       clock: [this.clock.idleInsns, this.clock.mtimeOffset],
+      timing: this.timing.saveState(),
+      hostPageFaults: { ...this.hostPageFaults },
+      ptw: { ...this.ptwCounts },
+      hypercalls: { ...this.hypercallCounts },
       stimecmp: this.stimecmp === Infinity ? -1 : this.stimecmp,
       retiredBase: this.retiredBase,
       entryIcount: this.entryIcount,
@@ -82,11 +106,16 @@ export class Vm {
 
   restoreState(state: unknown): void {
     const s = state as {
-      vcpu: VcpuSnapshot; clock: [number, number]; stimecmp: number; retiredBase: number; entryIcount: number; running: boolean;
+      vcpu: VcpuSnapshot; clock: [number, number]; timing?: ReturnType<VmTime['saveState']>; hostPageFaults?: { minor: number; major: number };
+      ptw?: Vm['ptwCounts']; hypercalls?: Vm['hypercallCounts']; stimecmp: number; retiredBase: number; entryIcount: number; running: boolean;
       outcome: RunOutcome | null; exits: [number, [string, number][]]; uart: Record<string, number>; atLineStart: boolean; strategy: unknown;
     };
     this.vcpu.restoreState(s.vcpu);
     [this.clock.idleInsns, this.clock.mtimeOffset] = s.clock;
+    if (s.timing !== undefined) this.timing.restoreState(s.timing);
+    Object.assign(this.hostPageFaults, s.hostPageFaults ?? { minor: 0, major: 0 });
+    Object.assign(this.ptwCounts, s.ptw ?? { total: 0, trapped: 0, observed: 0, hypercall: 0 });
+    Object.assign(this.hypercallCounts, s.hypercalls ?? { total: 0, pteUpdates: 0 });
     this.stimecmp = s.stimecmp < 0 ? Infinity : s.stimecmp;
     this.retiredBase = s.retiredBase;
     this.entryIcount = s.entryIcount;
@@ -100,6 +129,24 @@ export class Vm {
     this.strategy.restoreState(s.strategy);
   }
 
+  /** A guest page-table write, seen by a trapped store, by observation or in a PV hypercall. */
+  countPtw(how: 'trap' | 'observed' | 'hypercall'): void {
+    this.ptwCounts.total++;
+    if (how === 'trap') this.ptwCounts.trapped++;
+    else if (how === 'observed') this.ptwCounts.observed++;
+    else this.ptwCounts.hypercall++;
+  }
+
+  /** A PV MMU hypercall (any function). */
+  countHypercall(): void {
+    this.hypercallCounts.total++;
+  }
+
+  /** PTE updates applied by an mmu_update. */
+  countPteUpdates(n: number): void {
+    this.hypercallCounts.pteUpdates += n;
+  }
+
   countExit(reason: string): void {
     this.exitTotal++;
     this.exitsByReason.set(reason, (this.exitsByReason.get(reason) ?? 0) + 1);
@@ -108,6 +155,16 @@ export class Vm {
   stats(icount: number): VmStats {
     const byReason: Record<string, number> = {};
     for (const [k, v] of [...this.exitsByReason].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) byReason[k] = v;
-    return { id: this.id, instructions: this.retired(icount), exits: { total: this.exitTotal, byReason } };
+    const retired = this.retired(icount);
+    return {
+      id: this.id,
+      instructions: retired,
+      exits: { total: this.exitTotal, byReason },
+      hostPageFaults: { ...this.hostPageFaults },
+      guestTimeNs: this.timing.guestNs(retired),
+      hostTimeNs: this.timing.hostNs(retired),
+      ptw: { ...this.ptwCounts },
+      hypercalls: { ...this.hypercallCounts },
+    };
   }
 }

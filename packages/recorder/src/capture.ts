@@ -3,7 +3,7 @@ import type { Machine, RunOutcome } from '@hvrr/machine';
 import { finiteOrMinusOne, machineState } from './machine-state.js';
 import type { InputLog } from './recording-console.js';
 import { RamHasher, stateHash } from './state-hash.js';
-import type { EndEvent, StateEvent, TraceEvent } from './trace-events.js';
+import type { EndEvent, PagingInputEvent, StateEvent, TraceEvent } from './trace-events.js';
 import type { TraceLevel } from './trace-format.js';
 
 /** Receives the canonical stream of a run: the recorder writes it, the replayer compares it. */
@@ -40,6 +40,8 @@ export class Capture implements EventSink, InputLog {
   private clock: number[] = [];
   private timers: number[] = [];
   private res: number[] = [];
+  /** Paging inputs of faults taken while the machine was being built (boot), written once attached. */
+  private early: PagingInputEvent[] | null = [];
 
   constructor(
     readonly level: TraceLevel,
@@ -56,6 +58,9 @@ export class Capture implements EventSink, InputLog {
    */
   attach(machine: Machine, loaded?: [number, number][]): void {
     this.machine = machine;
+    const early = this.early ?? [];
+    this.early = null;
+    for (const e of early) this.out.event(e);
     const ram = machine.bus.ram;
     this.hasher = new RamHasher(ram.size >>> 12);
     if (loaded !== undefined) {
@@ -116,6 +121,21 @@ export class Capture implements EventSink, InputLog {
   input(poll: number, bytes: Uint8Array): void {
     if (this.level === 'full') this.flushRows();
     this.out.event({ type: 'input', icount: this.m.hart.icount, poll, source: 'console', bytes });
+  }
+
+  /**
+   * The backing-store results of one host page fault (hypervisor runs with host paging):
+   * an input, recorded at every level like console input. Faults taken while the
+   * machine is built (loading the images) wait until it is attached.
+   */
+  pagingInput(record: { icount: number; vm: number; gpn: number; ops: PagingInputEvent['ops'] }): void {
+    const event: PagingInputEvent = { type: 'paging', icount: record.icount, vm: record.vm, gpn: record.gpn, ops: record.ops };
+    if (this.early !== null) {
+      this.early.push(event);
+      return;
+    }
+    if (this.level === 'full') this.flushRows();
+    this.out.event(event);
   }
 
   // ------------------------------------------------------- hashes and end

@@ -1,5 +1,5 @@
 import type { Machine, ConsoleIO, RunOutcome } from '@hvrr/machine';
-import type { Hypervisor } from '@hvrr/hypervisor';
+import type { FailureInjector, Hypervisor } from '@hvrr/hypervisor';
 import { Capture } from './capture.js';
 import { loadedRanges } from './machine-state.js';
 import { RecordingConsole } from './recording-console.js';
@@ -18,6 +18,8 @@ export interface RecorderOptions {
   hashEvery?: number;
   /** Attempts between snapshot chunks (time travel); 0 writes none. Default DEFAULT_SNAPSHOT_EVERY. */
   snapshotEvery?: number;
+  /** Tests: make chosen host-paging backing-store operations fail; the failures are recorded as inputs. */
+  injectBackingFailures?: FailureInjector;
 }
 
 /**
@@ -45,7 +47,8 @@ export class Recorder {
     const hashEvery = options.hashEvery ?? DEFAULT_HASH_EVERY;
     this.capture = new Capture(options.level, sink);
     const recording = new RecordingConsole(console, this.capture);
-    const built = buildMachine(config, recording);
+    const capture = this.capture;
+    const built = buildMachine(config, recording, { record: (r) => capture.pagingInput(r), inject: options.injectBackingFailures });
     this.machine = built.machine;
     this.hypervisor = built.hypervisor;
     this.header = {

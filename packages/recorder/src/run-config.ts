@@ -1,5 +1,22 @@
 import { DEFAULT_MEM_SIZE, Machine, type ConsoleIO, type FirmwareChoice, type MachineConfig } from '@hvrr/machine';
-import { createHypervisorMachine, DEFAULT_QUANTUM, type Hypervisor, type StrategyName } from '@hvrr/hypervisor';
+import {
+  createHypervisorMachine,
+  DEFAULT_QUANTUM,
+  formatBacking,
+  formatPolicy,
+  formatTimePolicy,
+  parseBacking,
+  parseLatency,
+  parsePolicy,
+  parseTimePolicy,
+  type FailureInjector,
+  type HostPagingConfig,
+  type Hypervisor,
+  type PagingInput,
+  type PagingInputRecord,
+  type StrategyName,
+  type TimePolicySpec,
+} from '@hvrr/hypervisor';
 import type { HvConfigRecord, RunConfigRecord, TraceHeader } from './trace-format.js';
 
 /** One VM of a hypervisor run (`--hv`, `--vm`). */
@@ -12,10 +29,14 @@ export interface VmRunConfig {
   forwardSyscalls: boolean;
 }
 
-/** A hypervisor run: the VMs, in order (vm0 first), and the scheduling quantum. */
+/** A hypervisor run: the VMs, in order (vm0 first), the scheduling quantum, host paging and the time policy. */
 export interface HvRunConfig {
   vms: VmRunConfig[];
   quantum: number;
+  /** `--host-mem` and company; absent or null: the frame pool holds all guest RAM. */
+  hostPaging?: HostPagingConfig | null;
+  /** `--time`; absent: virtual. */
+  time?: TimePolicySpec;
 }
 
 /** Everything a run depends on besides its inputs: what a trace header must hold to replay it. */
@@ -72,10 +93,15 @@ export function configRecord(rc: RunConfig): RunConfigRecord {
 
 function hvRecord(hv: HvRunConfig | null): HvConfigRecord | null {
   if (hv === null) return null;
-  return {
+  const record: HvConfigRecord = {
     quantum: hv.quantum,
     vms: hv.vms.map((vm) => ({ imagePath: vm.imagePath, memSize: vm.memSize, strategy: vm.strategy, bootargs: vm.bootargs, forwardSyscalls: vm.forwardSyscalls })),
   };
+  // Only runs that use them carry the new keys, so other traces stay byte-for-byte as before.
+  const p = hv.hostPaging ?? null;
+  if (p !== null) record.hostPaging = { frames: p.frames, policy: formatPolicy(p.policy), backing: formatBacking(p.backing), latency: p.latency };
+  if (hv.time !== undefined && hv.time.name !== 'virtual') record.time = formatTimePolicy(hv.time);
+  return record;
 }
 
 /** The images a trace header carries for a run configuration. */
@@ -91,10 +117,30 @@ export interface BuiltMachine {
   hypervisor: Hypervisor | null;
 }
 
+/**
+ * Host-paging inputs while building a machine: where a recording sends them (`record`),
+ * or what a replay serves back (`replay`, the trace's recorded inputs in order).
+ */
+export interface PagingInputs {
+  record?: (record: PagingInputRecord) => void;
+  replay?: Iterator<PagingInput>;
+  /** Tests: make chosen backing-store operations fail (the recording keeps them as inputs). */
+  inject?: FailureInjector;
+}
+
 /** Builds the machine a run configuration describes: a bare/firmware board, or one running a hypervisor. */
-export function buildMachine(rc: RunConfig, console: ConsoleIO): BuiltMachine {
+export function buildMachine(rc: RunConfig, console: ConsoleIO, paging: PagingInputs = {}): BuiltMachine {
   if (rc.hv === null) return { machine: new Machine(machineConfig(rc, console)), hypervisor: null };
-  return createHypervisorMachine({ vms: rc.hv.vms, nsPerInsn: rc.nsPerInsn, console, quantum: rc.hv.quantum });
+  const hostPaging = rc.hv.hostPaging ?? null;
+  return createHypervisorMachine({
+    vms: rc.hv.vms,
+    nsPerInsn: rc.nsPerInsn,
+    console,
+    quantum: rc.hv.quantum,
+    hostPaging: hostPaging === null ? null : { config: hostPaging, replay: paging.replay, inject: paging.inject },
+    time: rc.hv.time,
+    pagingInputs: paging.record ?? null,
+  });
 }
 
 /** The run configuration a header describes, with its images. */
@@ -122,8 +168,11 @@ function hvConfigOf(header: TraceHeader): HvRunConfig | null {
   if (hv === undefined || hv === null) return null;
   const images = header.images.vms;
   if (images === undefined || images.length !== hv.vms.length) throw new Error('the header describes VMs but does not hold one image for each');
+  const p = hv.hostPaging ?? null;
   return {
     quantum: hv.quantum ?? DEFAULT_QUANTUM,
     vms: hv.vms.map((vm, i) => ({ ...vm, image: images[i]! })),
+    hostPaging: p === null ? null : { frames: p.frames, policy: parsePolicy(p.policy), backing: parseBacking(p.backing), latency: parseLatency(p.latency) },
+    time: parseTimePolicy(hv.time ?? 'virtual'),
   };
 }

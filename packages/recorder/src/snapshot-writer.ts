@@ -2,7 +2,7 @@ import type { Machine } from '@hvrr/machine';
 import { encodeMachineState, machineContributors, saveMachineState, type StateContributor } from './machine-snapshot.js';
 
 /** Instruction attempts between the snapshots a recording writes (rounded up to hash points). */
-export const DEFAULT_SNAPSHOT_EVERY = 4_000_000;
+export const DEFAULT_SNAPSHOT_EVERY = 2_000_000;
 
 /**
  * A snapshot chunk's payload (docs/trace-format.md, "Snapshot chunks"): the machine's

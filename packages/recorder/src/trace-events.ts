@@ -17,6 +17,21 @@ export interface InputEvent {
 }
 
 /**
+ * The backing-store results one host page fault waited for (host paging): an input of
+ * the run, kept at every level. Replay serves them back in order (failures repeated,
+ * recorded latencies as the stalls) instead of using its own store and latency model.
+ */
+export interface PagingInputEvent {
+  type: 'paging';
+  icount: number;
+  vm: number;
+  /** Guest page number of the faulting page. */
+  gpn: number;
+  /** Each operation: read/write/allocate, whether it succeeded (error code if not) and its cost in ns. */
+  ops: { op: 'allocate' | 'read' | 'write'; ok: boolean; error?: string; costNs: number }[];
+}
+
+/**
  * `full` level: guest-visible state that changed without a retired instruction or a
  * hostwrite explaining it (CSR writes, traps, privilege changes, firmware calls,
  * timers). Only the fields that changed since the previous state event are present.
@@ -51,8 +66,8 @@ export interface EndEvent {
   hash: string;
 }
 
-export type TraceEvent = HvrrEvent | InputEvent | StateEvent | EndEvent;
+export type TraceEvent = HvrrEvent | InputEvent | PagingInputEvent | StateEvent | EndEvent;
 export type TraceEventType = TraceEvent['type'];
 
 /** Every event type a trace can hold, in the order `hvrr info` lists them ('insn' rows are columnar). */
-export const TRACE_EVENT_TYPES = ['insn', 'trap', 'irq', 'exit', 'ptw', 'xret', 'mmio', 'sbi', 'hostwrite', 'input', 'state', 'hash', 'end'] as const;
+export const TRACE_EVENT_TYPES = ['insn', 'trap', 'irq', 'exit', 'ptw', 'xret', 'hpf', 'time', 'mmio', 'sbi', 'hostwrite', 'input', 'paging', 'state', 'hash', 'end'] as const;

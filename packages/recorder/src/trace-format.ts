@@ -61,6 +61,10 @@ export interface RunConfigRecord {
 export interface HvConfigRecord {
   quantum: number;
   vms: { imagePath: string; memSize: number; strategy: StrategyName; bootargs: string; forwardSyscalls: boolean }[];
+  /** Host paging (`--host-mem` and its options, as text: policy `clock`/`random:7`, backing `memory`/`file:PATH`, latency `floppy`); absent or null: none. */
+  hostPaging?: { frames: number; policy: string; backing: string; latency: string } | null;
+  /** The time policy as `--time` takes it (`virtual`, `real`, `catchup:threshold=...`); absent: virtual. */
+  time?: string;
 }
 
 export interface TraceHeader {

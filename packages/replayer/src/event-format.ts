@@ -94,6 +94,15 @@ export function formatEvent(e: ListedEvent): string {
       return `${at} hostwrite ${e.source} [${hex(e.addr)}] ${e.bytes.length} bytes ${bytesHex(e.bytes).slice(0, 64)}`;
     case 'sbi':
       return `${at} sbi eid=${hex(e.eid)} fid=${e.fid} args=[${e.args.map(hex).join(', ')}] -> error ${e.error} value ${hex(e.value)}${vmTag(e)}`;
+    case 'hpf': {
+      const victim = e.victim === null ? 'free frame' : `victim vm${e.victim.vm} gpa 0x${e.victim.gpa.toString(16)}`;
+      const errors = e.errors !== undefined ? ` errors ${e.errors.join(',')}` : '';
+      return `${at} hpf ${e.kind}${e.write ? ' write' : ''} [gpa 0x${e.gpa.toString(16)}] ${victim} ops ${e.ops.join(',') || 'none'} latency ${formatNs(e.latencyNs)}${errors}${e.failed !== undefined ? ` FAILED: ${e.failed}` : ''}${vmTag(e)}`;
+    }
+    case 'time':
+      return `${at} time ${e.kind} ${formatNs(e.ns)}: guest ${formatNs(e.guestNs)} host ${formatNs(e.hostNs)} backlog ${formatNs(e.backlogNs)}${e.droppedNs > 0 ? ` dropped ${formatNs(e.droppedNs)}` : ''} rate ${e.rate}${vmTag(e)}`;
+    case 'paging':
+      return `${at} paging input vm${e.vm} gpa 0x${(e.gpn * 4096).toString(16)}: ${e.ops.map((o) => `${o.op}${o.ok ? '' : ` failed ${o.error ?? 'EIO'}`} ${formatNs(o.costNs)}`).join(', ')}`;
     case 'hash':
       return `${at} hash ${e.hash}`;
     case 'input':
@@ -112,6 +121,14 @@ export function formatEvent(e: ListedEvent): string {
     case 'end':
       return `${at} end ${describeOutcome(e.outcome)} attempts=${e.attempts} pc=${hex(e.pc)} priv=${MODE_NAMES[e.priv] ?? e.priv} hash ${e.hash}`;
   }
+}
+
+/** A duration in ns with a readable unit (ns, µs, ms, s). */
+export function formatNs(ns: number): string {
+  if (ns < 1_000) return `${ns} ns`;
+  if (ns < 1_000_000) return `${+(ns / 1_000).toFixed(3)} µs`;
+  if (ns < 1_000_000_000) return `${+(ns / 1_000_000).toFixed(3)} ms`;
+  return `${+(ns / 1_000_000_000).toFixed(3)} s`;
 }
 
 export function describeOutcome(o: { kind: string; how?: string; code?: number; message?: string }): string {

@@ -19,3 +19,4 @@ export { PageStore } from './time-travel/page-store.js';
 export { SearchSink, type Hit } from './time-travel/search-sink.js';
 export { translateSv32, sv32Mappings, type Mapping } from './time-travel/sv32-view.js';
 export { EVENT_KINDS, type Watchpoint, type EventKind, type StopConditions, type StopInfo, type SearchOptions, type TimeMachineOptions } from './time-travel/types.js';
+export type { VmState, VmMode } from './time-travel/vm-view.js';

@@ -1,6 +1,6 @@
 import { Machine, type RunOutcome } from '@hvrr/machine';
-import { Capture, loadedRanges, buildMachine, runConfigOf, RunStepper, type EndEvent, type TraceConsumer } from '@hvrr/recorder';
-import { inputArrivals } from './input-feed.js';
+import { Capture, loadedRanges, buildMachine, runConfigOf, RunStepper, type EndEvent, type HvRunConfig, type TraceConsumer } from '@hvrr/recorder';
+import { inputArrivals, pagingInputs } from './input-feed.js';
 import { ReplayConsole } from './replay-console.js';
 import type { TraceReader } from './trace-reader.js';
 import { Verifier, type Mismatch } from './verifier.js';
@@ -17,6 +17,11 @@ export interface ReplayOptions {
    * hands them over and compares only events itself.
    */
   rows?: TraceConsumer;
+  /**
+   * A latency model for host paging (`hvrr replay --latency`): accepted, but the recorded
+   * latencies win (they are inputs of the run), so the replay stays exact.
+   */
+  latency?: NonNullable<HvRunConfig['hostPaging']>['latency'];
 }
 
 /**
@@ -74,7 +79,11 @@ export class Replayer {
     this.capture = new Capture(verify ? header.level : 'inputs', consumer);
     this.console = new ReplayConsole(inputArrivals(reader.events()), this.capture, options.output ?? null);
     const config = runConfigOf(header);
-    this.machine = buildMachine(config, this.console).machine;
+    // Host paging's inputs (backing-store results and latencies) come from the trace: they
+    // win over this host's disk and over any --latency the replay is given.
+    if (config.hv != null && config.hv.hostPaging != null && options.latency !== undefined) config.hv.hostPaging = { ...config.hv.hostPaging, latency: options.latency };
+    const capture = this.capture;
+    this.machine = buildMachine(config, this.console, { record: (r) => capture.pagingInput(r), replay: pagingInputs(reader.events()) }).machine;
     this.capture.attach(this.machine, loadedRanges(this.machine, config));
     if (this.verifier !== null) this.verifier.icountNow = () => this.machine.hart.icount;
     this.stepper = new RunStepper(this.machine, header.hashEvery, header.config.maxAttempts);

@@ -234,6 +234,17 @@ export class HostPager {
     page.pins--;
   }
 
+  /**
+   * Whether the page is resident and the hypervisor may hold a mapping of it (a fault
+   * handed its frame out and no eviction attempt unmapped it since). A resident page that
+   * is not mapped (its write-back failed) must be faulted again before it is mapped, so
+   * that its next eviction unmaps it.
+   */
+  isMapped(vm: number, gpn: number): boolean {
+    const page = this.pages.get(pageKey(vm, gpn));
+    return page !== undefined && page.frame !== NO_FRAME && page.mapped;
+  }
+
   /** The frame holding the page, or -1 if it is not resident. */
   frameOf(vm: number, gpn: number): number {
     return this.pages.get(pageKey(vm, gpn))?.frame ?? NO_FRAME;

@@ -32,27 +32,49 @@ export class PagingReplay {
   readonly inject: FailureInjector = (op) => this.injectNext(op);
   readonly latency: LatencyModel = { name: 'recorded', costNs: (op) => this.costOfNext(op) };
 
-  constructor(private readonly inputs: readonly PagingInput[]) {}
+  private readonly inputs: PagingInput[];
+  private readonly more: Iterator<PagingInput> | null;
+
+  /** The recorded inputs: all at once, or an iterator read as the replay needs them (a trace's events). */
+  constructor(inputs: readonly PagingInput[] | Iterator<PagingInput>) {
+    if (Array.isArray(inputs)) {
+      this.inputs = inputs.slice();
+      this.more = null;
+    } else {
+      this.inputs = [];
+      this.more = inputs as Iterator<PagingInput>;
+    }
+  }
 
   get consumed(): number {
     return this.next;
   }
 
+  /** The input at position i, pulling from the iterator as far as needed. */
+  private at(i: number): PagingInput | undefined {
+    while (this.more !== null && this.inputs.length <= i) {
+      const r = this.more.next();
+      if (r.done) break;
+      this.inputs.push(r.value);
+    }
+    return this.inputs[i];
+  }
+
   private injectNext(op: IoOperation): string | undefined {
-    const input = this.inputs[this.next];
+    const input = this.at(this.next);
     if (op === 'allocate') {
       // Only failed allocations were recorded; anything else here means this one succeeded.
       if (input?.op !== 'allocate') return undefined;
       this.next++;
       return input.error ?? 'ENOSPC';
     }
-    if (input === undefined) throw new RangeError(`replay needs backing ${op} #${this.next + 1}, but the recording holds only ${this.inputs.length}`);
+    if (input === undefined) throw new RangeError(`replay needs backing ${op} #${this.next + 1}, but the recording holds only ${this.next}`);
     if (input.op !== op) throw new RangeError(`replay diverged at backing operation #${this.next + 1}: the recording has a ${input.op}, the replay does a ${op}`);
     return input.ok ? undefined : (input.error ?? 'EIO');
   }
 
   private costOfNext(op: 'read' | 'write'): number {
-    const input = this.inputs[this.next];
+    const input = this.at(this.next);
     if (input === undefined || input.op !== op) throw new RangeError(`replay diverged at backing operation #${this.next + 1}: no recorded ${op} here`);
     this.next++;
     return input.costNs;

@@ -27,6 +27,8 @@ interface ResolvedWatch {
   lo: number;
   hi: number;
   physical: boolean;
+  /** The VM it belongs to (-1: the machine's addresses). */
+  vm: number;
   reads: boolean;
   writes: boolean;
 }
@@ -38,6 +40,10 @@ export interface SearchHooks {
   hit(h: Hit): void;
   /** Flushes the hart's buffered instruction rows into this sink. */
   flushRows(): void;
+  /** Hypervisor traces: a guest-virtual address of the running VM to its guest-physical one (VS stage only). */
+  guestPhysical?(va: number): number | null;
+  /** Hypervisor traces: VM `vm`'s address (guest-virtual or guest-physical) to machine-physical, now. */
+  vmToMachine?(vm: number, addr: number, space: 'physical' | 'virtual'): number | null;
 }
 
 /**
@@ -52,14 +58,31 @@ export class SearchSink implements EventSink {
   readonly wantsEvents = true;
   readonly x = new Int32Array(32);
   private readonly breakpoints: Set<number>;
+  /** pc → the VMs whose breakpoint it is (matched only while that VM is on the hart). */
+  private readonly vmBreakpoints = new Map<number, Set<number>>();
+  /** The VM the search is confined to (-1: the whole machine). */
+  private readonly scope: number;
   private readonly watches: ResolvedWatch[];
   private readonly kinds: Set<EventKind>;
   private readonly needsShadow: boolean;
   private flushing = false;
   /** Rows with a count below this are not hits (the instruction at the start of a forward search). */
   skipBreakpointAt = -1;
+  /** Hypervisor traces: the VM on the hart where the search began; only its row at skipBreakpointAt is skipped (a VM entering there runs a different instruction). */
+  skipBreakpointVm = -1;
+  /**
+   * A search in a VM that is switched out: its next instruction (the first row it
+   * retires, whenever it enters again) is where the search starts, so not a hit.
+   */
+  skipFirstRowOfVm = -1;
   /** Every event emitted, when set (events near here). */
   collect: HvrrEvent[] | null = null;
+  /**
+   * Hypervisor traces: the VM that ran the rows handed over next (-1: none or not a
+   * hypervisor trace). The time machine sets it before every flush: rows are flushed at
+   * each VM switch, so one batch never mixes VMs.
+   */
+  rowVm = -1;
   /** Called for every row (queries: syscall results); rows are the hart's, read before it returns. */
   onRow: ((icount: number, pc: number, x: Int32Array) => void) | null = null;
 
@@ -70,14 +93,21 @@ export class SearchSink implements EventSink {
     wantRows = false,
   ) {
     this.breakpoints = new Set([...(c.breakpoints ?? [])].map((a) => a | 0));
+    for (const b of c.vmBreakpoints ?? []) {
+      const pc = b.pc | 0;
+      let vms = this.vmBreakpoints.get(pc);
+      if (vms === undefined) this.vmBreakpoints.set(pc, (vms = new Set()));
+      vms.add(b.vm);
+    }
+    this.scope = c.vm ?? -1;
     this.kinds = new Set(c.events ?? []);
     this.watches = (c.watchpoints ?? []).map((w) => {
       const physical = w.space === 'physical';
       const lo = w.addr >>> 0;
-      return { w, lo, hi: lo + Math.max(1, w.len), physical, reads: w.kind !== 'write', writes: w.kind !== 'read' };
+      return { w, lo, hi: lo + Math.max(1, w.len), physical, vm: w.vm ?? -1, reads: w.kind !== 'write', writes: w.kind !== 'read' };
     });
     this.needsShadow = this.watches.some((w) => w.reads) || wantRows;
-    this.wantsInstructions = this.breakpoints.size > 0 || this.watches.length > 0 || wantRows;
+    this.wantsInstructions = this.breakpoints.size > 0 || this.vmBreakpoints.size > 0 || this.watches.length > 0 || wantRows;
     this.x.set(x);
   }
 
@@ -102,6 +132,7 @@ export class SearchSink implements EventSink {
 
   private matches(e: HvrrEvent): boolean {
     const k = this.kinds;
+    if (this.scope >= 0 && e.vm !== this.scope) return false;
     switch (e.type) {
       case 'trap':
         return k.has('trap') || (k.has('syscall') && !e.interrupt && e.cause === ECALL_FROM_U && e.from === 0);
@@ -120,15 +151,21 @@ export class SearchSink implements EventSink {
     const n = b.count;
     const x = this.x;
     const bps = this.breakpoints;
-    const hasBps = bps.size > 0;
-    const watches = this.watches;
+    const rowVm = this.rowVm;
+    const inScope = this.scope < 0 || rowVm === this.scope;
+    const hasBps = inScope && bps.size > 0;
+    const vmBps = inScope && rowVm >= 0 && this.vmBreakpoints.size > 0 ? this.vmBreakpoints : null;
+    const watches = inScope ? this.watches : [];
     const shadow = this.needsShadow;
     const onRow = this.onRow;
     for (let i = 0; i < n; i++) {
       const icount = b.firstIcount + i;
       const pc = b.pc[i]!;
       if (onRow !== null) onRow(icount, pc, x);
-      if (hasBps && bps.has(pc) && icount > this.skipBreakpointAt) this.hooks.hit({ reason: 'breakpoint', icount, pc });
+      if (rowVm >= 0 && rowVm === this.skipFirstRowOfVm) this.skipFirstRowOfVm = -1;
+      else if ((hasBps && bps.has(pc)) || (vmBps !== null && vmBps.get(pc)?.has(rowVm) === true)) {
+        if (icount > this.skipBreakpointAt || (icount === this.skipBreakpointAt && rowVm !== this.skipBreakpointVm)) this.hooks.hit({ reason: 'breakpoint', icount, pc });
+      }
       const inst = b.raw[i]!;
       if (watches.length > 0) {
         const flags = b.flags[i]!;
@@ -148,10 +185,16 @@ export class SearchSink implements EventSink {
 
   private access(icount: number, pc: number, va: number, size: number, kind: 'read' | 'write', value?: number): void {
     let pa = -1;
+    let gpa = -1;
     for (const r of this.watches) {
       if (kind === 'read' ? !r.reads : !r.writes) continue;
+      if (r.vm >= 0 && r.vm !== this.rowVm) continue;
       let a = va;
-      if (r.physical) {
+      if (r.physical && r.vm >= 0) {
+        if (gpa === -1) gpa = this.hooks.guestPhysical?.(va) ?? -2;
+        if (gpa < 0) continue;
+        a = gpa;
+      } else if (r.physical) {
         if (pa === -1) pa = this.hooks.translate(va) ?? -2;
         if (pa < 0) continue;
         a = pa;
@@ -167,13 +210,15 @@ export class SearchSink implements EventSink {
   private hostWrite(e: HvrrEvent & { type: 'hostwrite' }): void {
     const { icount, addr: pa } = e;
     const size = e.bytes.length;
+    if (this.scope >= 0 && e.vm !== this.scope) return;
     for (const r of this.watches) {
       if (!r.writes) continue;
-      const lo = r.physical ? r.lo : this.hooks.translate(r.lo);
+      if (r.vm >= 0 && r.vm !== e.vm) continue;
+      const lo = r.vm >= 0 ? (this.hooks.vmToMachine?.(r.vm, r.lo, r.physical ? 'physical' : 'virtual') ?? null) : r.physical ? r.lo : this.hooks.translate(r.lo);
       if (lo === null) continue;
       const hi = lo + (r.hi - r.lo);
       if (pa < hi && pa + size > lo) {
-        this.hooks.hit({ reason: 'watchpoint', icount, pc: 0, after: true, watch: { addr: Math.max(pa, lo), kind: r.w.kind === 'access' ? 'access' : 'write' }, access: { addr: pa, size }, event: e });
+        this.hooks.hit({ reason: 'watchpoint', icount, pc: 0, after: true, watch: { addr: r.vm >= 0 ? r.lo + Math.max(0, pa - lo) : Math.max(pa, lo), kind: r.w.kind === 'access' ? 'access' : 'write' }, access: { addr: pa, size }, event: e });
         return;
       }
     }

@@ -8,6 +8,7 @@ import { SnapshotTimeline, type Snapshot } from './snapshot-timeline.js';
 import { ramReader, sv32Mappings, translateSv32x4, type Mapping } from './sv32-view.js';
 import { contextOf, translateIn, type TranslationContext } from './translation-context.js';
 import { TimeTravelConsole } from './tt-console.js';
+import { hypervisorOf, retiredInSnapshot, rootsOf, vmGuestPhysical, vmMachineAddress, vmMappings, vmStateOf, type HypervisorLike, type VmState } from './vm-view.js';
 import type { SearchOptions, StopConditions, StopInfo, TimeMachineOptions, Watchpoint } from './types.js';
 
 const CSR_SATP = 0x180;
@@ -24,6 +25,8 @@ export interface Position {
   icount: number;
   attempts: number;
   canonical: boolean;
+  /** The host's slice-start work (a VM switch) has been done at this state, before its next instruction. */
+  synced?: boolean;
 }
 
 /** Marks a run the time machine stopped itself (never a guest outcome). */
@@ -53,7 +56,17 @@ export class TimeMachine {
   readonly denseEvery: number;
   readonly memoryBudget: number;
   readonly console: TimeTravelConsole;
+  /** The hypervisor on hypervisor traces (machine.host), else null. */
+  readonly hypervisor: HypervisorLike | null;
   private readonly timeline: SnapshotTimeline;
+  /** Whether the host's sync ran at this state without an instruction since (see beforeRow). */
+  private synced = false;
+  /** The VM whose instructions the hart's buffered rows are (-1: none). */
+  private rowVm = -1;
+  /** A per-VM seek waits for this VM to enter the hart (-1: none). */
+  private stopOnEntry = -1;
+  /** Each VM's retired count at the trace's end (computed on first use). */
+  private readonly vmEnds = new Map<number, number>();
   /** Whether the machine is at the first state of its instruction count (seek's positions). */
   private canonical = true;
   private stopRequested = false;
@@ -88,6 +101,7 @@ export class TimeMachine {
     const config = runConfigOf(reader.header);
     this.machine = buildMachine(config, this.console).machine;
     this.hart = this.machine.hart;
+    this.hypervisor = hypervisorOf(this.machine);
     this.denseEvery = opts.denseEvery ?? DEFAULT_DENSE;
     this.memoryBudget = opts.memoryBudget ?? DEFAULT_BUDGET;
     this.timeline = new SnapshotTimeline(this.machine, machineContributors(this.machine), this.console, this.memoryBudget);
@@ -141,18 +155,29 @@ export class TimeMachine {
   }
 
   continue(c: StopConditions, o: SearchOptions = {}): StopInfo {
+    return this.inVm(c.vm, this.continueSearch(c, o));
+  }
+
+  reverseContinue(c: StopConditions, o: SearchOptions = {}): StopInfo {
+    return this.inVm(c.vm, this.reverseContinueSearch(c, o));
+  }
+
+  private continueSearch(c: StopConditions, o: SearchOptions): StopInfo {
     if (this.atEnd()) return this.stop('end');
     const startIcount = this.hart.icount;
     const limitAt = o.limit !== undefined ? startIcount + o.limit : Infinity;
     let found: Hit | null = null;
     const sink = this.sink(c, (h) => {
       if (found !== null) return;
-      if (h.reason === 'event' || (h.after ? h.icount + 1 : h.icount) > startIcount) {
+      // Breakpoint rows at the start are the sink's to skip (only the instruction the search starts at).
+      if (h.reason === 'event' || h.reason === 'breakpoint' || (h.after ? h.icount + 1 : h.icount) > startIcount) {
         found = h;
         this.requestStop();
       }
     });
     sink.skipBreakpointAt = startIcount;
+    sink.skipBreakpointVm = this.runningVm() ?? -1;
+    if (c.vm !== undefined && sink.skipBreakpointVm !== c.vm) sink.skipFirstRowOfVm = c.vm;
     let reason: StopInfo['reason'] | null = null;
     this.attach(sink);
     try {
@@ -187,7 +212,7 @@ export class TimeMachine {
     return this.stop(hit.reason, hit);
   }
 
-  reverseContinue(c: StopConditions, o: SearchOptions = {}): StopInfo {
+  private reverseContinueSearch(c: StopConditions, o: SearchOptions): StopInfo {
     const r = this.reverseSearch(c, o);
     if (r.hit === null) {
       if (r.reason === 'start') this.seekIcount(0);
@@ -223,9 +248,9 @@ export class TimeMachine {
   }
 
   /** The last write to [addr, addr + len) before the current position, by which instruction; the position does not change. */
-  lastWrite(addr: number, len = 1, space: Watchpoint['space'] = 'virtual'): { icount: number; pc: number } | null {
+  lastWrite(addr: number, len = 1, space: Watchpoint['space'] = 'virtual', vm?: number): { icount: number; pc: number } | null {
     const back = this.mark();
-    const r = this.reverseSearch({ watchpoints: [{ addr, len, kind: 'write', space }] }, {});
+    const r = this.reverseSearch({ watchpoints: [{ addr, len, kind: 'write', space, ...(vm !== undefined ? { vm } : {}) }] }, {});
     this.returnTo(back);
     return r.hit === null ? null : { icount: r.hit.icount, pc: r.hit.pc >>> 0 };
   }
@@ -272,13 +297,19 @@ export class TimeMachine {
 
   // ------------------------------------------------------------- state
 
-  readMemory(addr: number, len: number, space: 'physical' | 'virtual' = 'virtual'): Uint8Array | null {
+  /**
+   * Memory at this instant; null where unmapped or not RAM. With `vm` (hypervisor
+   * traces), that VM's memory whether it is on the hart or not: `virtual` through its
+   * vsatp and its G stage, `physical` guest-physical through its G stage.
+   */
+  readMemory(addr: number, len: number, space: 'physical' | 'virtual' = 'virtual', vm?: number): Uint8Array | null {
     const ram = this.machine.bus.ram;
     const out = new Uint8Array(len);
+    const roots = vm !== undefined ? rootsOf(this.vmState(vm).csr) : null;
     let done = 0;
     while (done < len) {
       const a = (addr + done) >>> 0;
-      const pa = space === 'physical' ? addr + done : this.translate(a);
+      const pa = roots !== null ? vmMachineAddress(ram, this.hypervisor!, vm!, roots, space === 'physical' ? addr + done : a, space) : space === 'physical' ? addr + done : this.translate(a);
       if (pa === null) return null;
       const chunk = Math.min(len - done, 4096 - (a & 0xfff));
       const off = ram.offsetOf(pa);
@@ -293,12 +324,19 @@ export class TimeMachine {
    * A virtual address through the current context: identity in M-mode (without MPRV)
    * or with satp Bare; in a VM (V=1), through vsatp and then hgatp.
    */
-  translate(va: number): number | null {
+  translate(va: number, vm?: number): number | null {
+    if (vm !== undefined) return vmMachineAddress(this.machine.bus.ram, this.hypervisor!, vm, rootsOf(this.vmState(vm).csr), va, 'virtual');
     return translateIn(this.machine.bus.ram, contextOf(this.hart), va);
   }
 
-  /** The mappings of the running guest's tables (a VM's vsatp, pa guest-physical; else satp). */
-  pageTable(): Mapping[] {
+  /** VM `vm`'s guest-virtual address to its guest-physical one (its vsatp at this instant); null: unmapped. */
+  guestPhysical(va: number, vm: number): number | null {
+    return vmGuestPhysical(this.machine.bus.ram, this.hypervisor!, vm, rootsOf(this.vmState(vm).csr), va);
+  }
+
+  /** The mappings of the running guest's tables (a VM's vsatp, pa guest-physical; else satp); with `vm`, that VM's. */
+  pageTable(vm?: number): Mapping[] {
+    if (vm !== undefined) return vmMappings(this.machine.bus.ram, this.hypervisor!, vm, rootsOf(this.vmState(vm).csr));
     const hart = this.hart;
     const ram = this.machine.bus.ram;
     if (contextOf(hart).virt) {
@@ -310,6 +348,126 @@ export class TimeMachine {
       }, hart.csr[CSR_VSATP]!);
     }
     return sv32Mappings(ramReader(ram), hart.csr[CSR_SATP]!);
+  }
+
+  // ------------------------------------------------------------- VMs (hypervisor traces)
+
+  /** How many VMs the trace has (0: not a hypervisor trace). */
+  get vmCount(): number {
+    return this.hypervisor?.vms.length ?? 0;
+  }
+
+  /** The VM on the hart at this position, or null (not a hypervisor trace, or every VM has stopped). */
+  runningVm(): number | null {
+    const vm = this.hypervisor?.current;
+    return vm !== null && vm !== undefined && vm.running ? vm.id : null;
+  }
+
+  /** VM `vm`'s vCPU at this position: live from the hart when it is on it, else the hypervisor's saved copy. */
+  vmState(vm: number): VmState {
+    return vmStateOf(this.requireHypervisor(), vm, this.hart);
+  }
+
+  /** Instructions VM `vm` has retired at this position (its own count). */
+  vmIcount(vm: number): number {
+    return this.vmOf(vm).retired(this.hart.icount);
+  }
+
+  /** VM `vm`'s count where the trace ends. */
+  vmEndIcount(vm: number): number {
+    const known = this.vmEnds.get(vm);
+    if (known !== undefined) return known;
+    const back = this.mark();
+    this.seekIcount(this.endIcount);
+    const end = this.vmOf(vm).retired(this.hart.icount);
+    this.returnTo(back);
+    this.vmEnds.set(vm, end);
+    return end;
+  }
+
+  /**
+   * Goes to the first machine position at which VM `vm` has retired `vmIcount`
+   * instructions (clamped to its count at the trace's end). For a count above 0 the VM
+   * is on the hart there, its instruction number `vmIcount` just retired.
+   */
+  seekVm(vm: number, vmIcount: number): StopInfo {
+    const end = this.vmEndIcount(vm);
+    const target = Math.max(0, Math.min(Math.floor(vmIcount), end));
+    this.seekVmCount(vm, target);
+    return this.inVm(vm, this.stop(target === 0 && vmIcount <= 0 ? 'start' : target === end ? 'end' : 'step'));
+  }
+
+  /** Forward by n of VM `vm`'s instructions (other VMs run in between as recorded). */
+  stepVm(vm: number, n = 1): StopInfo {
+    const end = this.vmEndIcount(vm);
+    const here = this.vmIcount(vm);
+    if (here >= end) return this.inVm(vm, this.stop('end'));
+    return this.seekVm(vm, Math.min(end, here + Math.max(0, Math.floor(n))));
+  }
+
+  /** Back by n of VM `vm`'s instructions. */
+  stepBackVm(vm: number, n = 1): StopInfo {
+    const target = this.vmIcount(vm) - Math.max(0, Math.floor(n));
+    const s = this.seekVm(vm, Math.max(0, target));
+    return target <= 0 ? { ...s, reason: 'start' } : s;
+  }
+
+  private requireHypervisor(): HypervisorLike {
+    if (this.hypervisor === null) throw new RangeError('not a hypervisor trace: there are no VMs');
+    return this.hypervisor;
+  }
+
+  private vmOf(vm: number): HypervisorLike['vms'][number] {
+    const hv = this.requireHypervisor();
+    const v = hv.vms[vm];
+    if (v === undefined) throw new RangeError(`no vm${vm}: this trace has ${hv.vms.length} VM${hv.vms.length === 1 ? '' : 's'}`);
+    return v;
+  }
+
+  /** A stop of a per-VM move or search: with the VM and its own count. */
+  private inVm(vm: number | undefined, s: StopInfo): StopInfo {
+    return vm === undefined ? s : { ...s, vm, vmIcount: this.vmIcount(vm) };
+  }
+
+  /**
+   * The first state at which VM `vm` has retired `target` instructions. A VM's count
+   * grows by one per machine instruction while it is on the hart and stands still
+   * otherwise, so from any state where it is below the target, the target is at least
+   * (target - count) machine instructions away: running exactly that far never passes
+   * it. While the VM is off the hart the run stops when it enters (contextChanged).
+   */
+  private seekVmCount(vmId: number, target: number): void {
+    const vm = this.vmOf(vmId);
+    const hart = this.hart;
+    if (target === 0) {
+      this.seekIcount(0);
+      return;
+    }
+    const retired = () => vm.retired(hart.icount);
+    // Already there: on the hart with its target-th instruction the last one retired.
+    if (this.canonical && vm.running && retired() === target && hart.icount > vm.entryIcount) return;
+    const from = this.timeline.nearest((s) => s.kind === 'start' || (retiredInSnapshot(s.state, vmId) ?? Infinity) < target);
+    if (!(retired() < target && hart.attempts >= from.attempts)) this.restore(from);
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const r = retired();
+      if (r >= target || this.atEnd()) break;
+      if (this.runningVm() === vmId) {
+        this.advance(Infinity, hart.icount + (target - r), true);
+        continue;
+      }
+      this.stopOnEntry = vmId;
+      try {
+        this.advance(Infinity, Infinity, true);
+      } finally {
+        this.stopOnEntry = -1;
+      }
+      if (this.runningVm() !== vmId) break; // never entered again: the trace ended
+      const at = vm.entryIcount + (target - vm.retiredBase);
+      // The run may have gone on a little after the entry (to `at` or past it, even into an
+      // exit at that count): go to `at`'s first state from a snapshot then.
+      if (at <= hart.icount) this.seekIcount(at);
+    }
+    this.canonical = true;
   }
 
   // ------------------------------------------------------------- internals
@@ -335,6 +493,11 @@ export class TimeMachine {
           this.hart.flushInsnLog();
           this.rowContext = contextOf(this.hart);
         },
+        guestPhysical: (va) => {
+          const ctx = this.rowContext;
+          return this.hypervisor === null || this.rowVm < 0 ? null : vmGuestPhysical(this.machine.bus.ram, this.hypervisor, this.rowVm, { vsatp: ctx.vsatp, hgatp: ctx.hgatp }, va);
+        },
+        vmToMachine: (vm, addr, space) => (this.hypervisor === null ? null : vmMachineAddress(this.machine.bus.ram, this.hypervisor, vm, rootsOf(this.vmState(vm).csr), addr, space)),
       },
       this.hart.x,
       wantRows,
@@ -352,14 +515,28 @@ export class TimeMachine {
     const original = hart.contextChanged;
     const tm = this;
     hart.contextChanged = function (this: Hart) {
-      if (tm.activeSink !== null && tm.activeSink.wantsInstructions) hart.flushInsnLog();
+      const sink = tm.activeSink;
+      if (sink !== null && sink.wantsInstructions) hart.flushInsnLog();
       original.call(this);
       tm.rowContext = contextOf(hart);
+      // A VM switch (the hypervisor loads a vCPU, then calls this): the rows read so far
+      // were the old VM's; the shadow registers now follow the new VM's.
+      const now = tm.runningVm() ?? -1;
+      if (now !== tm.rowVm) {
+        tm.rowVm = now;
+        if (sink !== null) {
+          sink.rowVm = now;
+          sink.x.set(hart.x);
+        }
+      }
+      if (tm.stopOnEntry >= 0 && now === tm.stopOnEntry) tm.requestStop();
     };
   }
 
   private attach(sink: SearchSink): void {
     this.rowContext = contextOf(this.hart);
+    this.rowVm = this.runningVm() ?? -1;
+    sink.rowVm = this.rowVm;
     this.activeSink = sink;
     this.machine.attachSink(sink);
   }
@@ -381,10 +558,23 @@ export class TimeMachine {
   /** Runs up to n attempts; false when the run stopped early (a requested stop or the guest ended). */
   private runAttempts(n: number): boolean {
     if (n <= 0 || this.machine.outcome !== null) return false;
+    this.synced = false;
+    this.canonical = false;
     this.machine.run(n);
     if (this.stopRequested) {
       this.stopRequested = false;
       this.machine.outcome = null;
+      // machine.run skips the host's exit handling once an outcome is set: a VM exit the
+      // hart stopped for (or a stop the hypervisor asked for) is handled here instead, as
+      // the next run would have, so the state never rests inside an unhandled exit.
+      if (this.machine.host !== null) {
+        this.machine.host.handleExit();
+        // Its events may have asked for a stop too: there is nothing left to stop.
+        if (this.stopRequested) {
+          this.stopRequested = false;
+          if (this.machine.outcome === STOPPED) this.machine.outcome = null;
+        }
+      }
       // An event the host emits between hart runs (a VM exit) leaves the hart's stop
       // request unconsumed: drop it, or the next run would stop at once.
       (this.hart as unknown as { stopReason: number }).stopReason = -1;
@@ -426,7 +616,7 @@ export class TimeMachine {
   /** Goes to the state after exactly `attempts` attempts. */
   private seekAttempts(attempts: number): void {
     const hart = this.hart;
-    if (hart.attempts === attempts) return;
+    if (hart.attempts === attempts && !this.synced) return;
     const from = this.timeline.nearest((s) => s.attempts <= attempts);
     if (!(hart.attempts < attempts && hart.attempts >= from.attempts)) this.restore(from);
     this.advance(attempts, Infinity, true);
@@ -461,6 +651,12 @@ export class TimeMachine {
     for (let guard = 0; (hart.pc | 0) !== (pc | 0) && guard < 64 && !this.atEnd(); guard++) {
       // An interrupt due here is taken before any instruction, as the next run would.
       hart.host.sync(hart);
+      if ((hart.pc | 0) === (pc | 0)) {
+        // The host's sync switched VMs here (hypervisor traces): the hit is the next VM's first instruction.
+        this.canonical = false;
+        this.synced = true;
+        return;
+      }
       const irq = hart.pendingInterrupt();
       if (irq >= 0) hart.takeTrap(irq, true, 0);
       else this.runAttempts(1);
@@ -524,13 +720,17 @@ export class TimeMachine {
 
   /** The exact current state's place (an event stop may be past the first state of its count). */
   position(): Position {
-    return { icount: this.hart.icount, attempts: this.hart.attempts, canonical: this.canonical };
+    return { icount: this.hart.icount, attempts: this.hart.attempts, canonical: this.canonical, ...(this.synced ? { synced: true } : {}) };
   }
 
   /** Back to a place position() gave. */
   goTo(p: Position): void {
     if (p.canonical) this.seekIcount(p.icount);
     else this.seekAttempts(p.attempts);
+    if (p.synced === true && !this.synced) {
+      this.hart.host.sync(this.hart);
+      this.synced = true;
+    }
   }
 
   private mark(): Position {
@@ -544,5 +744,6 @@ export class TimeMachine {
   private restore(s: Snapshot): void {
     this.timeline.restore(s);
     this.canonical = false;
+    this.synced = false;
   }
 }

@@ -6,6 +6,12 @@ export interface Watchpoint {
   kind: 'read' | 'write' | 'access';
   /** How `addr` is meant: a guest-virtual address (default) or a physical one. */
   space?: 'physical' | 'virtual';
+  /**
+   * Hypervisor traces: the watchpoint belongs to VM `vm`. It matches only that VM's
+   * accesses; `virtual` is its guest-virtual space, `physical` its guest-physical one.
+   * Without it, addresses are the machine's (the running context's virtual, machine-physical).
+   */
+  vm?: number;
 }
 
 /** trap: any trap; syscall: ecall from U; ptw: guest page-table write; irq: interrupt taken; exit: VM exit; hpf: host page fault. */
@@ -16,6 +22,13 @@ export interface StopConditions {
   breakpoints?: Iterable<number>;
   watchpoints?: Watchpoint[];
   events?: EventKind[];
+  /**
+   * Hypervisor traces: search in VM `vm` only. Breakpoints and watchpoints match only
+   * that VM's instructions (while it is on the hart), events only those tagged with it.
+   */
+  vm?: number;
+  /** Breakpoints that match only while their VM is on the hart (in any search). */
+  vmBreakpoints?: Iterable<{ vm: number; pc: number }>;
 }
 
 export interface StopInfo {
@@ -27,6 +40,9 @@ export interface StopInfo {
   watch?: { addr: number; kind: 'read' | 'write' | 'access' };
   /** The event that stopped an event search. */
   event?: unknown;
+  /** Per-VM moves (seekVm, stepVm, searches in a VM): the VM, and its own retired count at the stop. */
+  vm?: number;
+  vmIcount?: number;
 }
 
 export interface SearchOptions {
