@@ -13,3 +13,4 @@ export type { ElfImage, ElfSegment, ElfSymbol } from './elf.js';
 export { buildDeviceTree, parseDeviceTree, deviceTreeBootargs } from './device-tree.js';
 export type { BoardDescription, DeviceTreeNode } from './device-tree.js';
 export * from './sbi.js';
+export { sbiCall, type SbiServices, type SbiResult } from './sbi-calls.js';
