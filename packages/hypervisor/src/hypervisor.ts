@@ -366,6 +366,11 @@ export class Hypervisor implements HostSoftware, HartHost {
     return this.bootRanges.filter(([, len]) => len > 0);
   }
 
+  /** HostSoftware.hashedState: every VM's saved vCPU, clock, timer and strategy state, and the schedule. */
+  hashedState(): unknown {
+    return { vms: this.vms.map((vm) => vm.saveState()), current: this.current === null ? -1 : this.current.id, hostTime: this.hostTime, htimedelta: this.htimedelta };
+  }
+
   /**
    * What snapshots (time travel) keep of the hypervisor besides the hart and RAM: every
    * VM (vCPU while off the hart, clock, timer, UART, strategy), the scheduler and the

@@ -21,6 +21,12 @@ export interface HostSoftware {
   handleExit(): void;
   /** Machine-physical [address, length] ranges of host RAM written before the first instruction (state hashing starts from them). */
   loadedRanges(): [number, number][];
+  /**
+   * The host software's own state that state hashes must cover besides the hart and RAM
+   * (e.g. switched-out vCPUs), as plain data: numbers, strings, booleans, bigints, arrays,
+   * typed arrays and objects. Record and replay hash it at the same points.
+   */
+  hashedState(): unknown;
   /** The sink the hart and the host software emit into (the host software may wrap it). */
   wrapSink(sink: EventSink | null): EventSink | null;
 }

@@ -21,6 +21,7 @@ export function machineState(machine: Machine): HashedState {
     clock: [machine.clock.idleInsns, machine.clock.mtimeOffset],
     timers: [finiteOrMinusOne(machine.clint.mtimecmp), finiteOrMinusOne(machine.firmware?.stimecmp ?? Infinity)],
     res: [hart.resValid ? 1 : 0, hart.resAddr],
+    host: machine.host === null ? undefined : { virt: hart.virt, state: machine.host.hashedState() },
   };
 }
 

@@ -108,6 +108,8 @@ export interface HashedState {
   timers: number[];
   /** Reservation valid (0/1), address. */
   res: number[];
+  /** Hypervisor runs: the V bit and the host software's own state (HostSoftware.hashedState). */
+  host?: { virt: number; state: unknown };
 }
 
 /** Two-lane running hash over 32-bit words (no closures: this runs at every hash point). */
@@ -136,6 +138,53 @@ class Lanes {
   }
 }
 
+/**
+ * Feeds plain data into the hash, tagged by kind so that different shapes never hash
+ * alike. Object keys go in insertion order: the same code builds them in record and replay.
+ */
+function hashValue(h: Lanes, v: unknown): void {
+  if (v === null || v === undefined) h.word(v === null ? 1 : 2);
+  else if (typeof v === 'number') {
+    h.word(3);
+    if (Number.isInteger(v)) h.num(v);
+    else text(h, String(v));
+  } else if (typeof v === 'boolean') h.word(v ? 5 : 4);
+  else if (typeof v === 'string') {
+    h.word(6);
+    text(h, v);
+  } else if (typeof v === 'bigint') {
+    h.word(7);
+    text(h, v.toString());
+  } else if (ArrayBuffer.isView(v)) {
+    h.word(8);
+    const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    h.word(bytes.length);
+    for (let i = 0; i < bytes.length; i++) h.word(bytes[i]!);
+  } else if (Array.isArray(v)) {
+    h.word(9);
+    h.word(v.length);
+    for (const e of v) hashValue(h, e);
+  } else if (v instanceof Map) {
+    h.word(10);
+    h.word(v.size);
+    for (const [k, e] of v) {
+      hashValue(h, k);
+      hashValue(h, e);
+    }
+  } else if (typeof v === 'object') {
+    h.word(11);
+    for (const [k, e] of Object.entries(v as Record<string, unknown>)) {
+      text(h, k);
+      hashValue(h, e);
+    }
+  } else throw new TypeError(`cannot hash a ${typeof v}`);
+}
+
+function text(h: Lanes, s: string): void {
+  h.word(s.length);
+  for (let i = 0; i < s.length; i++) h.word(s.charCodeAt(i));
+}
+
 /** Combines the hashed state and the RAM digest into the trace's 16-hex-digit hash. */
 export function stateHash(s: HashedState, ram: [number, number]): string {
   const h = new Lanes();
@@ -151,6 +200,10 @@ export function stateHash(s: HashedState, ram: [number, number]): string {
   for (const n of s.clock) h.num(n);
   for (const n of s.timers) h.num(n);
   for (const n of s.res) h.num(n);
+  if (s.host !== undefined) {
+    h.word(s.host.virt);
+    hashValue(h, s.host.state);
+  }
   h.word(ram[0]);
   h.word(ram[1]);
   return fmix(h.a).toString(16).padStart(8, '0') + fmix(h.b).toString(16).padStart(8, '0');
