@@ -46,6 +46,11 @@ describe('ReplSession', () => {
     expect(await repl.execute('csrs')).toMatch(/mstatus\s+0x00001800/);
     expect(await repl.execute(`x/2 ${DATA_ADDR}`)).toBe('0x80001000:  0x00000002  0x00000000');
     expect(await repl.execute('x/1 0x10')).toBe('0x00000010:  (unmapped)');
+    // Registers as gdb writes them: $pc, ABI names, xN, with an offset.
+    expect(await repl.execute('disasm $pc 1')).toContain('0x80000014:');
+    expect(await repl.execute('x/1 $t0')).toBe(await repl.execute('x/1 0x25'));
+    expect(await repl.execute('x/1 $x5+4')).toBe(await repl.execute('x/1 0x29'));
+    expect(await repl.execute('x/1 $q9')).toMatch(/unknown register '\$q9'/);
     const dis = String(await repl.execute('disasm 0x80000018 3'));
     expect(dis.split('\n')).toHaveLength(3);
     expect(dis).toContain('0x8000001c:');

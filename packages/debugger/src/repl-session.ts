@@ -3,6 +3,7 @@
  * line and returns the text to print. Moving commands (continue, reverse-continue) run in
  * slices and stop when `interrupt()` is called (Ctrl-C at the terminal).
  */
+import { ABI_NAMES } from '@hvrr/cpu';
 import type { DebugEngine, EventKind, StopInfo, Watchpoint } from './engine.js';
 import { eventText, csrsText, disassemblyText, eventsNearText, lastWriteText, memoryWordsText, modeName, pageTableText, registersText, whereText } from './describe.js';
 import { hex32 } from './hex.js';
@@ -12,7 +13,7 @@ import { VmViewEngine, vmCount } from './vm-view-engine.js';
 import { vmListText, vmWhereText } from './vm-describe.js';
 
 export const REPL_HELP = `commands (numbers are decimal or 0x hex; an ADDR may also be a symbol of the recorded ELF,
-such as main or checks+4; addresses are guest-virtual, through the current translation):
+such as main or checks+4, or a register such as $sp or $a0+8; addresses are guest-virtual, through the current translation):
   where                      position: icount, mode, pc, guest time
   goto N                     go to instruction count N (forwards or backwards)
   step [N]        (s)        execute N instructions (default 1)
@@ -318,9 +319,20 @@ export class ReplSession {
     return `${head}\n${disassemblyText(this.view, this.view.hart.pc >>> 0, 1, this.symbols)}`;
   }
 
-  /** A number, a symbol of the recorded ELF, or SYMBOL+OFFSET. */
+  /** A number, a symbol of the recorded ELF, SYMBOL+OFFSET, or a register as gdb writes it ($sp, $a0+8, $pc, $x2). */
   private address(text: string): number {
-    const m = /^([A-Za-z_.$][\w.$]*)(?:\+(\S+))?$/.exec(text);
+    const r = /^\$(\w+)(?:\+(\S+))?$/.exec(text);
+    if (r) {
+      const name = r[1]!.toLowerCase();
+      const hart = this.view.hart;
+      const index = name === 'fp' ? 8 : /^x\d+$/.test(name) ? Number(name.slice(1)) : ABI_NAMES.indexOf(name);
+      let base: number;
+      if (name === 'pc') base = hart.pc;
+      else if (index >= 0 && index < 32) base = index === 0 ? 0 : hart.x[index]!;
+      else throw new UsageError(`unknown register '$${r[1]}': use $pc, $sp, $a0, $x5...`);
+      return (base + (r[2] !== undefined ? parseNumber(r[2], 'offset') : 0)) >>> 0;
+    }
+    const m = /^([A-Za-z_.][\w.$]*)(?:\+(\S+))?$/.exec(text);
     if (m) {
       const base = this.symbols.lookup(m[1]!);
       if (base === undefined) throw new UsageError(this.symbols.size === 0 ? `bad address '${text}': the recording has no symbols; use a number such as 0x80000000` : `no symbol '${m[1]}' in the recorded ELF`);
