@@ -21,28 +21,20 @@ import { Counter64 } from './counter64.js';
 import { CodeCache } from './code-cache.js';
 import * as MulDivOps from './muldiv.js';
 import { CSR } from './csr-numbers.js';
-import { buildCsrTable, effectiveMideleg, effectiveMip, resolveCsr, type CsrHart, type CsrRule } from './csr-file.js';
+import { effectiveMideleg, effectiveMip, type CsrHart } from './csr-file.js';
+import { STOP_BUDGET, STOP_HALT, STOP_VM_EXIT, type StopReason } from './stop-reason.js';
+import { executeSystem, returnFromHS } from './system-instructions.js';
 import type { HartHost } from './hart-host.js';
 import { transformedInstruction } from './trap-instruction.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './muldiv.js';
 import {
-  EXC_BREAKPOINT,
-  EXC_ECALL_M,
-  EXC_ECALL_S,
-  EXC_ECALL_U,
-  EXC_ECALL_VS,
   EXC_ILLEGAL,
   EXC_INSN_GUEST_PAGE_FAULT,
   EXC_LOAD_GUEST_PAGE_FAULT,
   EXC_STORE_GUEST_PAGE_FAULT,
-  EXC_VIRTUAL_INSTRUCTION,
   HSTATUS_GVA,
-  HSTATUS_HU,
   HSTATUS_SPV,
   HSTATUS_SPVP,
-  HSTATUS_VTSR,
-  HSTATUS_VTVM,
-  HSTATUS_VTW,
   MSTATUSH_GVA,
   MSTATUSH_MPV,
   EXC_INSN_ACCESS,
@@ -63,9 +55,6 @@ import {
   MSTATUS_SPIE,
   MSTATUS_SPP,
   MSTATUS_SUM,
-  MSTATUS_TSR,
-  MSTATUS_TVM,
-  MSTATUS_TW,
   PRIV_M,
   PRIV_S,
   PRIV_U,
@@ -74,13 +63,7 @@ import {
 /** Instructions interpreted at a time when the code there is not yet worth translating. */
 const COLD_RUN = 16;
 
-/** Why run() returned. */
-export const STOP_BUDGET = 0;
-export const STOP_HALT = 1;
-export const STOP_IDLE = 2;
-/** A trap went to HS-mode and the host (a TypeScript hypervisor) took it: a VM exit. */
-export const STOP_VM_EXIT = 3;
-export type StopReason = typeof STOP_BUDGET | typeof STOP_HALT | typeof STOP_IDLE | typeof STOP_VM_EXIT;
+export { STOP_BUDGET, STOP_HALT, STOP_IDLE, STOP_VM_EXIT, type StopReason } from './stop-reason.js';
 
 /**
  * Interrupt priority of the privileged spec with the H extension: MEI, MSI, MTI, SEI,
@@ -107,7 +90,6 @@ const TO_VS = 2;
 /** Valid AMO funct5 values (bit set): add 0, swap 1, sc 3, xor 4, or 8, and 12, min 16, max 20, minu 24, maxu 28. */
 const AMO_FUNCT5 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (1 << 20) | (1 << 24) | (1 << 28);
 
-const CSR_TABLE: (CsrRule | undefined)[] = buildCsrTable();
 
 /**
  * One RV32IMA hart with M, S and U modes, Sv32, and the H extension (V=1 modes VS and
@@ -163,13 +145,15 @@ export class Hart implements CsrHart {
   private excCause = 0;
   private excTval = 0;
   /** The pending exception's tval is a guest virtual address (hstatus/mstatush.GVA). */
-  private excGva = false;
+  /** @internal */
+  excGva = false;
   /** The pending exception's htval/mtval2: a guest-physical address >> 2, or 0. */
   private excTval2 = 0;
   /** For a guest-page fault: GPF_EXPLICIT or the implicit VS-stage access that faulted. */
   private excGpfKind = GPF_EXPLICIT;
   /** V of the last translation (MPRV with MPV, HLV/HSV translate as V=1 from V=0). */
-  private xlateVirt = 0;
+  /** @internal */
+  xlateVirt = 0;
   /**
    * The raw instruction that took the last synchronous trap into HS- or M-mode (0 when it
    * could not be fetched, or for an interrupt): what a hypervisor emulates on a VM exit.
@@ -180,14 +164,16 @@ export class Hart implements CsrHart {
   /** Set when the current slice must end after this instruction (CSR side effects, device writes). */
   /** @internal */
   sliceBreak = false;
-  private stopReason = -1;
+  /** @internal */
+  stopReason = -1;
 
   /** Exceptions and interrupts taken, by cause (for --stats). */
   readonly exceptionCounts = new Float64Array(32);
   readonly interruptCounts = new Float64Array(16);
 
   sink: EventSink | null = null;
-  private insnLog: InsnColumns | null = null;
+  /** @internal */
+  insnLog: InsnColumns | null = null;
   /** @internal (generated blocks read it at the full level) */
   lastStoreAddr = 0;
   /** @internal (generated blocks read it at the full level) */
@@ -700,7 +686,7 @@ export class Hart implements CsrHart {
           // SYSTEM: CSRs, ECALL, EBREAK, xRET, WFI, SFENCE.VMA
           this.pc = pc;
           this.icount = icBase + n - 1;
-          pc = this.executeSystem(inst, pc);
+          pc = executeSystem(this, inst, pc);
           if (this.excPending) break main;
           if (this.sliceBreak) {
             if (log !== null) this.logRetired(log, ipc, inst);
@@ -773,7 +759,8 @@ export class Hart implements CsrHart {
    * guest virtual address when the access translated as V=1; a guest-page fault also
    * carries the faulting guest-physical address for htval/mtval2.
    */
-  private raiseMemFault(code: number, access: AccessType, va: number): void {
+  /** @internal */
+  raiseMemFault(code: number, access: AccessType, va: number): void {
     const cause = code === WALK_PAGE_FAULT ? PAGE_FAULT_CAUSE[access] : code === WALK_GUEST_PAGE_FAULT ? GUEST_PAGE_FAULT_CAUSE[access] : ACCESS_FAULT_CAUSE[access];
     this.raise(cause, va);
     this.excGva = this.xlateVirt === 1;
@@ -959,7 +946,8 @@ export class Hart implements CsrHart {
    * Two-stage translation (V=1, or as V=1 for HLV/HSV and MPRV): `priv` is the nominal
    * privilege (VS or VU); vsstatus.SUM and MXR rule the VS stage, mstatus.MXR both.
    */
-  private translateGuest(va: number, access: AccessType, priv: number, hlvx: boolean): number {
+  /** @internal */
+  translateGuest(va: number, access: AccessType, priv: number, hlvx: boolean): number {
     const csr = this.csr;
     const g = this.guestCtx;
     const vsstatus = csr[CSR.vsstatus];
@@ -1078,7 +1066,8 @@ export class Hart implements CsrHart {
    * Stores at a translated address: RAM (dirty pages, translated code, watched pages)
    * or a device. `fillTlb`: give `va`'s page a fast store-TLB entry when that is safe.
    */
-  private storePhysical(pa: number, size: 1 | 2 | 4, value: number, faultVa: number, va: number, fillTlb: boolean): void {
+  /** @internal */
+  storePhysical(pa: number, size: 1 | 2 | 4, value: number, faultVa: number, va: number, fillTlb: boolean): void {
     const bus = this.bus;
     const ram = bus.ram;
     const off = pa - ram.base;
@@ -1158,226 +1147,6 @@ export class Hart implements CsrHart {
     x[rd] = old;
   }
 
-  // --------------------------------------------------------------- SYSTEM
-
-  /** Executes a SYSTEM instruction at pc; returns the next pc (meaningless if it raised). */
-  private executeSystem(inst: number, pc: number): number {
-    const f3 = (inst >> 12) & 7;
-    if (f3 === 0) return this.executePrivileged(inst, pc);
-    if (f3 === 4) return this.executeGuestAccess(inst, pc);
-    const x = this.x;
-    const addr = inst >>> 20;
-    const rd = (inst >> 7) & 31;
-    const rs1 = (inst >> 15) & 31;
-    const op = f3 & 3; // 1 = RW, 2 = RS, 3 = RC
-    const writes = op === 1 || rs1 !== 0;
-    // With V=1 an S CSR may stand for its VS CSR; a refused access names its exception.
-    const target = resolveCsr(CSR_TABLE, this, addr, writes);
-    if (target < 0) {
-      this.raise(-target, inst);
-      return pc;
-    }
-    const rule = CSR_TABLE[target]!;
-    const src = (f3 & 4) !== 0 ? rs1 : x[rs1];
-    // CSRRW with rd = x0 does not read the CSR (no read side effects).
-    const old = op === 1 && rd === 0 ? 0 : rule.read(this);
-    if (writes) rule.write(this, op === 1 ? src : op === 2 ? old | src : old & ~src);
-    x[rd] = old;
-    return (pc + 4) | 0;
-  }
-
-  private executePrivileged(inst: number, pc: number): number {
-    const csr = this.csr;
-    const priv = this.priv;
-    const virt = this.virt;
-    const mstatus = csr[CSR.mstatus];
-    const hstatus = csr[CSR.hstatus];
-    switch (inst) {
-      case 0x00000073: // ECALL: from U/VU 8, HS 9, VS 10, M 11
-        this.raise(priv === PRIV_U ? EXC_ECALL_U : priv === PRIV_M ? EXC_ECALL_M : virt === 1 ? EXC_ECALL_VS : EXC_ECALL_S, 0);
-        return pc;
-      case 0x00100073: // EBREAK: the spec allows tval = 0 or the pc; QEMU 7.2 writes 0.
-        this.raise(EXC_BREAKPOINT, 0);
-        return pc;
-      case 0x30200073: {
-        // MRET: back to MPP, and to V = MPV unless MPP is M.
-        if (priv !== PRIV_M) break;
-        const mpp = (mstatus & MSTATUS_MPP) >>> 11;
-        let s = mstatus & ~(MSTATUS_MIE | MSTATUS_MPP);
-        if ((mstatus & MSTATUS_MPIE) !== 0) s |= MSTATUS_MIE;
-        s |= MSTATUS_MPIE;
-        if (mpp !== PRIV_M) s &= ~MSTATUS_MPRV;
-        csr[CSR.mstatus] = s;
-        const mstatush = csr[CSR.mstatush];
-        csr[CSR.mstatush] = mstatush & ~MSTATUSH_MPV;
-        this.priv = mpp;
-        this.virt = mpp !== PRIV_M && (mstatush & MSTATUSH_MPV) !== 0 ? 1 : 0;
-        this.contextChanged();
-        return csr[CSR.mepc] & ~3;
-      }
-      case 0x10200073: {
-        // SRET
-        if (virt === 1) {
-          // In VS-mode it returns through vsstatus/vsepc; VU and hstatus.VTSR forbid it.
-          if (priv === PRIV_U || (hstatus & HSTATUS_VTSR) !== 0) return this.virtualInstruction(inst, pc);
-          const vs = csr[CSR.vsstatus];
-          let s = vs & ~(MSTATUS_SIE | MSTATUS_SPP);
-          if ((vs & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
-          s |= MSTATUS_SPIE;
-          csr[CSR.vsstatus] = s;
-          this.priv = (vs & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
-          this.contextChanged();
-          return csr[CSR.vsepc] & ~3;
-        }
-        if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TSR) !== 0)) break;
-        return this.returnFromHS();
-      }
-      case 0x10500073: {
-        // WFI: TW=1 traps below M; U traps at once; VU, and VS with VTW, are virtual.
-        if (priv !== PRIV_M && (mstatus & MSTATUS_TW) !== 0) break;
-        if (virt === 0 && priv === PRIV_U) break;
-        if (virt === 1 && (priv === PRIV_U || (hstatus & HSTATUS_VTW) !== 0)) return this.virtualInstruction(inst, pc);
-        this.sliceBreak = true;
-        // The spec requires waking for pending interrupts enabled in mie and allows
-        // waking at any time; hvrr wakes on any pending interrupt, masked or not
-        // (the ISA tests' wfi case relies on that).
-        if (effectiveMip(csr) === 0) {
-          // Retire first: the wait happens after the instruction, so time skipped is
-          // measured from the next instruction's count.
-          this.icount++;
-          const woke = this.host.idle(this);
-          this.icount--;
-          if (!woke) this.stopReason = STOP_IDLE;
-        }
-        return (pc + 4) | 0;
-      }
-      default:
-        // SFENCE.VMA rs1, rs2
-        if ((inst & 0xfe007fff) === 0x12000073) {
-          if (virt === 1) {
-            if (priv === PRIV_U || (hstatus & HSTATUS_VTVM) !== 0) return this.virtualInstruction(inst, pc);
-          } else if (priv === PRIV_U || (priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0)) break;
-          // Always a full flush: the TLBs hold superpages as 4 KiB pieces, so flushing
-          // one address could leave other pieces of the same changed leaf behind.
-          this.contextChanged();
-          return (pc + 4) | 0;
-        }
-        // HFENCE.VVMA (funct7 0x11) and HFENCE.GVMA (0x31): HS or M only; GVMA obeys TVM.
-        // The TLBs cache va -> machine pa for the current context only: flush them all.
-        if ((inst & 0xfe007fff) === 0x22000073 || (inst & 0xfe007fff) === 0x62000073) {
-          if (virt === 1) return this.virtualInstruction(inst, pc);
-          if (priv === PRIV_U) break;
-          if (inst >>> 25 === 0x31 && priv === PRIV_S && (mstatus & MSTATUS_TVM) !== 0) break;
-          this.contextChanged();
-          return (pc + 4) | 0;
-        }
-    }
-    this.raise(EXC_ILLEGAL, inst);
-    return pc;
-  }
-
-  private virtualInstruction(inst: number, pc: number): number {
-    this.raise(EXC_VIRTUAL_INSTRUCTION, inst);
-    return pc;
-  }
-
-  /**
-   * SRET with V=0 (from HS or M): back to the mode sstatus.SPP and hstatus.SPV name,
-   * SIE = SPIE, SPIE = 1, SPP = 0, SPV = 0; returns sepc.
-   */
-  private returnFromHS(): number {
-    const csr = this.csr;
-    const mstatus = csr[CSR.mstatus];
-    const hstatus = csr[CSR.hstatus];
-    let s = mstatus & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
-    if ((mstatus & MSTATUS_SPIE) !== 0) s |= MSTATUS_SIE;
-    s |= MSTATUS_SPIE;
-    csr[CSR.mstatus] = s;
-    csr[CSR.hstatus] = hstatus & ~HSTATUS_SPV;
-    this.priv = (mstatus & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
-    this.virt = (hstatus & HSTATUS_SPV) !== 0 ? 1 : 0;
-    this.contextChanged();
-    return csr[CSR.sepc] & ~3;
-  }
-
-  /**
-   * HLV, HLVX and HSV (the H chapter's virtual-machine loads and stores): an explicit
-   * access as though V=1 at privilege hstatus.SPVP, through both translation stages,
-   * from HS or M (or U with hstatus.HU). Misaligned addresses raise the misaligned
-   * exception. No TLB caches these: they do not run in the current context.
-   */
-  private executeGuestAccess(inst: number, pc: number): number {
-    const f7 = inst >>> 25;
-    const sel = (inst >> 20) & 31;
-    const rd = (inst >> 7) & 31;
-    let size: 1 | 2 | 4;
-    let store = false;
-    let unsigned = false;
-    let hlvx = false;
-    switch (f7) {
-      case 0x30: // HLV.B, HLV.BU
-      case 0x32: // HLV.H, HLV.HU, HLVX.HU
-      case 0x34: // HLV.W, HLVX.WU
-        size = f7 === 0x30 ? 1 : f7 === 0x32 ? 2 : 4;
-        if (sel === 1 && size !== 4) unsigned = true;
-        else if (sel === 3 && size !== 1) hlvx = unsigned = true;
-        else if (sel !== 0) return this.illegal(inst, pc);
-        break;
-      case 0x31: // HSV.B
-      case 0x33: // HSV.H
-      case 0x35: // HSV.W
-        if (rd !== 0) return this.illegal(inst, pc);
-        size = f7 === 0x31 ? 1 : f7 === 0x33 ? 2 : 4;
-        store = true;
-        break;
-      default:
-        return this.illegal(inst, pc);
-    }
-    const hstatus = this.csr[CSR.hstatus];
-    if (this.virt === 1) return this.virtualInstruction(inst, pc);
-    if (this.priv === PRIV_U && (hstatus & HSTATUS_HU) === 0) return this.illegal(inst, pc);
-    const va = this.x[(inst >> 15) & 31];
-    const access = store ? ACCESS_STORE : ACCESS_LOAD;
-    this.xlateVirt = 1;
-    if ((va & (size - 1)) !== 0) {
-      this.raise(store ? EXC_STORE_MISALIGNED : EXC_LOAD_MISALIGNED, va);
-      this.excGva = true;
-      return pc;
-    }
-    const pa = this.translateGuest(va, access, (hstatus & HSTATUS_SPVP) !== 0 ? PRIV_S : PRIV_U, hlvx);
-    if (pa < 0) {
-      this.raiseMemFault(pa, access, va);
-      return pc;
-    }
-    const bus = this.bus;
-    if (store) {
-      const value = this.x[(inst >> 20) & 31];
-      this.storePhysical(pa, size, value, va, va, false);
-      if (this.excPending) return pc;
-      if (this.insnLog !== null) {
-        this.lastStoreAddr = va;
-        this.lastStoreValue = size === 4 ? value : size === 2 ? value & 0xffff : value & 0xff;
-        this.lastStoreSize = size;
-      }
-      return (pc + 4) | 0;
-    }
-    bus.fault = false;
-    const v = bus.read(pa, size);
-    if (bus.fault) {
-      this.raiseMemFault(WALK_ACCESS_FAULT, ACCESS_LOAD, va);
-      return pc;
-    }
-    // A device read may raise an interrupt: end the slice, as the loads' slow path does.
-    if (bus.ram.offsetOf(pa) < 0) this.sliceBreak = true;
-    this.x[rd] = size === 4 ? v | 0 : size === 2 ? (unsigned ? v & 0xffff : (v << 16) >> 16) : unsigned ? v & 0xff : (v << 24) >> 24;
-    return (pc + 4) | 0;
-  }
-
-  private illegal(inst: number, pc: number): number {
-    this.raise(EXC_ILLEGAL, inst);
-    return pc;
-  }
-
   // ------------------------------------------------------- the hypervisor seam
 
   /**
@@ -1386,7 +1155,7 @@ export class Hart implements CsrHart {
    * an emulated instruction or ecall).
    */
   resumeGuest(): void {
-    this.pc = this.returnFromHS() | 0;
+    this.pc = returnFromHS(this) | 0;
   }
 
   /**
