@@ -81,6 +81,17 @@ describe('hvrr query', () => {
   it('parses ADDR[:LEN]', () => {
     expect(parseRange('0x80001000')).toEqual({ addr: 0x80001000, len: 4 });
     expect(parseRange('4096:8')).toEqual({ addr: 4096, len: 8 });
-    expect(() => parseRange('x')).toThrow();
+    expect(() => parseRange('x')).toThrow(/no such symbol/);
+    const symbols: Record<string, number> = { checks: 0x80001810 };
+    expect(parseRange('checks:8', (n) => symbols[n])).toEqual({ addr: 0x80001810, len: 8 });
+    expect(() => parseRange('0xzz')).toThrow(/expected a non-negative integer/);
+  });
+
+  it('--writes takes a symbol of the recorded ELF', () => {
+    // `current` is the kernel's running-process pointer: written at every switch.
+    const at = TimeMachine.fromReader(inputs.reader()).machine.elf.symbol('current')!;
+    const bySymbol = query({ writes: 'current' });
+    expect(bySymbol.length).toBeGreaterThan(1);
+    expect(bySymbol).toEqual(query({ writes: `0x${at.toString(16)}:4` }));
   });
 });

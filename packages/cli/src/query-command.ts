@@ -83,9 +83,15 @@ function flush(lines: string[]): void {
   }
 }
 
-export function parseRange(text: string): { addr: number; len: number } {
+/** ADDR[:LEN]; ADDR may be a number or a symbol of the recorded ELF (`lookup`). */
+export function parseRange(text: string, lookup: (name: string) => number | undefined = () => undefined): { addr: number; len: number } {
   const [a, l] = text.split(':');
-  const addr = parseCount(a ?? '', '--writes address');
+  let addr: number;
+  if (a !== undefined && /^[A-Za-z_.][\w.$]*$/.test(a)) {
+    const found = lookup(a);
+    if (found === undefined) throw new CliError(`invalid --writes address '${a}': no such symbol in the recorded ELF`);
+    addr = found >>> 0;
+  } else addr = parseCount(a ?? '', '--writes address');
   const len = l === undefined ? 4 : parseCount(l, '--writes length');
   if (len < 1) throw new CliError(`invalid --writes length in '${text}': at least 1`);
   return { addr, len };
@@ -93,7 +99,7 @@ export function parseRange(text: string): { addr: number; len: number } {
 
 /** Every store (and host write) that touches the range, in order. */
 function queryWrites(tm: TimeMachine, range: string, physical: boolean, from: number, to: number, line: (o: unknown) => void): void {
-  const { addr, len } = parseRange(range);
+  const { addr, len } = parseRange(range, (name) => tm.machine.elf?.symbol(name));
   tm.scan({ watchpoints: [{ addr, len, kind: 'write', space: physical ? 'physical' : 'virtual' }] }, from, to, (h: Hit) => {
     const a = h.access;
     line({
@@ -162,7 +168,7 @@ export function addQueryCommand(program: Command): void {
     .command('query')
     .description('answer questions about a trace by re-executing it, as JSON lines')
     .argument('<trace>', 'the .hvrr trace')
-    .option('--writes <addr[:len]>', 'every write to the range (default length 4): icount, pc, address, size, value')
+    .option('--writes <addr[:len]>', 'every write to the range (default length 4; ADDR a number or a symbol of the recorded ELF): icount, pc, address, size, value')
     .option('--physical', 'with --writes: the address is physical (default: guest-virtual, translated at each store)')
     .option('--syscalls', 'every system call (ecall from U): number, arguments, result')
     .option('--exits [reason]', 'every VM exit (of that reason)')
