@@ -123,9 +123,36 @@ describe('HostFramePool with host paging', () => {
     expect(() => replay.pool.frameFor(0, 100, false)).toThrow(/host paging replay: replay needs backing write/);
   });
 
-  it('refuses anonymous frames and snapshot restores', () => {
+  it('refuses anonymous frames, and restores of a recording pool\'s snapshots (its store is not kept)', () => {
     const p = pagedPool(8);
     expect(() => p.pool.alloc()).toThrow(/every frame belongs to the host pager/);
-    expect(() => p.pool.restoreState(p.pool.saveState())).toThrow(/cannot be restored yet/);
+    expect(() => p.pool.restoreState(p.pool.saveState())).toThrow(/does not hold the pager's state.*cannot be restored/);
+  });
+
+  it('a replaying pool\'s snapshot (with host RAM) brings back pages, backing contents and the recorded-input position', () => {
+    const recorded: PagingInput[] = [];
+    const rec = pagedPool(8);
+    rec.pool.onFault = (f) => recorded.push(...(f.result === null ? [] : f.result.ops.map((o) => ({ op: o.op, ok: o.ok, costNs: o.costNs }))));
+    const script = (q: ReturnType<typeof pagedPool>, from: number, to: number) => {
+      const seen: number[] = [];
+      for (let i = from; i < to; i++) {
+        q.store(i % 13, (i * 7) & 0xff);
+        seen.push(q.load((i * 5) % 13));
+      }
+      return seen;
+    };
+    const whole = script(rec, 0, 60);
+    const replay = pagedPool(8, { replay: recorded });
+    script(replay, 0, 25);
+    const saved = { pool: replay.pool.saveState(), ram: replay.ram.u8.slice(), mapped: [...replay.owner.mapped] };
+    const rest = script(replay, 25, 60);
+    expect(rest).toEqual(whole.slice(25));
+    for (let again = 0; again < 2; again++) {
+      replay.pool.restoreState(saved.pool);
+      replay.ram.u8.set(saved.ram);
+      replay.owner.mapped.clear();
+      for (const gpn of saved.mapped) replay.owner.mapped.add(gpn);
+      expect(script(replay, 25, 60)).toEqual(rest);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { MachineError } from '@hvrr/machine';
 import type { Ram } from '@hvrr/mmu';
 import {
+  CopyOnWriteBackingStore,
   HostPager,
-  MemoryBackingStore,
   PagingReplay,
   RamFrameMemory,
   formatBacking,
@@ -11,6 +11,7 @@ import {
   type BackingStore,
   type FailureInjector,
   type FaultResult,
+  type HostPagerState,
   type HostPagingConfig,
   type PagingInput,
 } from './host-paging/index.js';
@@ -76,10 +77,10 @@ export class HostFramePool {
   private readonly backed = new Map<number, number>();
   private readonly owners: (FrameOwner | undefined)[] = [];
   private pager: HostPager | null = null;
-  private replaying = false;
+  /** Under replay: the recorded inputs being served. */
+  private replay: PagingReplay | null = null;
   /** Hears of every fault (set by the hypervisor). */
   onFault: ((fault: PoolFault) => void) | null = null;
-
   /** Frames [firstPa, firstPa + frames * 4096) of host RAM. */
   constructor(
     readonly firstPa: number,
@@ -93,20 +94,21 @@ export class HostFramePool {
   /**
    * Connects host paging to host RAM (called once the machine exists): frame f is the
    * machine page firstPa + f × 4096; `afterWrite` runs when the pager replaced a frame's
-   * content (rehash it, drop translated code).
+   * content (mark it dirty for hashes and snapshots, drop translated code).
    */
   connect(ram: Ram, afterWrite: (pa: number, length: number) => void): void {
     const paging = this.paging;
     if (paging === null || this.pager !== null) return;
     const config = paging.config;
     const replay = paging.replay === undefined ? null : new PagingReplay(paging.replay);
-    this.replaying = replay !== null;
+    this.replay = replay;
     this.pager = new HostPager({
       frames: this.frames,
       policy: config.policy,
       // Replay never touches the recording's store (a file may not even exist here): the
-      // pages live in memory and the recorded failures are repeated.
-      backing: replay === null ? this.openStore() : new MemoryBackingStore({ inject: replay.inject }),
+      // pages live in memory and the recorded failures are repeated. The memory is
+      // copy-on-write so that time travel can snapshot it cheaply.
+      backing: replay === null ? this.openStore() : new CopyOnWriteBackingStore({ inject: replay.inject }),
       latency: replay === null ? latencyModelFor(config) : replay.latency,
       memory: new RamFrameMemory(ram.u8, this.firstPa - ram.base, this.frames, (at, length) => afterWrite(ram.base + at, length)),
       host: {
@@ -150,7 +152,7 @@ export class HostFramePool {
       result = pager.fault(vm, gpn, write);
     } catch (e) {
       // Under replay the recorded inputs ran out or disagree: the replay no longer follows the trace.
-      if (this.replaying && e instanceof RangeError) throw new HostPagingError(`host paging replay: ${e.message}`, vm, true);
+      if (this.replay !== null && e instanceof RangeError) throw new HostPagingError(`host paging replay: ${e.message}`, vm, true);
       throw e;
     }
     this.onFault?.({ vm, gpn, write, kind: result.ok ? result.kind : 'minor', result });
@@ -199,19 +201,35 @@ export class HostFramePool {
     return pa >= this.firstPa && pa < this.end;
   }
 
-  /** Plain data for snapshots. Host paging's own state (page map, policy, backing store) is not kept yet. */
+  /**
+   * Plain data for snapshots. Under host paging, a replaying pool (replay, time travel)
+   * keeps the pager's whole state (page map, policy, backing-store contents copy-on-write)
+   * and how many recorded inputs were used; a recording keeps only `{paging: true}`: its
+   * backing store (maybe a file) is not snapshotted, so such a snapshot cannot be restored.
+   */
   saveState(): unknown {
-    if (this.pager !== null) return { paging: true };
+    const pager = this.pager;
+    if (pager !== null) return this.replay === null ? { paging: true } : { paging: true, pager: pager.saveState(), inputs: this.replay.consumed };
     return { cursor: this.next, backed: [...this.backed] };
   }
 
   restoreState(state: unknown): void {
-    const s = state as { paging?: boolean; cursor: number; backed: [number, number][] } | number;
+    const s = state as { paging?: boolean; pager?: HostPagerState; inputs?: number; cursor: number; backed: [number, number][] } | number;
     if (typeof s === 'number') {
       this.next = s;
       return;
     }
-    if (s.paging === true || this.pager !== null) throw new MachineError('snapshots of a run with host paging (--host-mem) cannot be restored yet: the pager\'s page map, policy and backing store are not kept in snapshots (replay the trace from its start instead)');
+    if (s.paging === true && this.pager !== null && this.replay !== null && s.pager !== undefined) {
+      this.pager.restoreState(s.pager);
+      this.replay.seek(s.inputs ?? 0);
+      return;
+    }
+    if (s.paging === true || this.pager !== null)
+      throw new MachineError(
+        s.paging === true && s.pager === undefined
+          ? 'this snapshot of a run with host paging (--host-mem) was taken while recording and does not hold the pager\'s state (page map, policy, backing store): it cannot be restored (time travel re-executes from an earlier snapshot instead)'
+          : 'a snapshot of a run with host paging (--host-mem) can be restored only into a machine that replays the same trace with paging',
+      );
     this.next = s.cursor;
     this.backed.clear();
     for (const [k, v] of s.backed) this.backed.set(k, v);

@@ -151,7 +151,13 @@ export class Hypervisor implements HostSoftware, HartHost {
       flushTranslations: () => hart.contextChanged(),
       invalidateCode: (pa, length) => hart.invalidateCode(pa, length),
     };
-    this.pool.connect(ram, (pa, length) => hart.invalidateCode(pa, length));
+    this.pool.connect(ram, (pa, length) => {
+      // The pager rewrote a frame (page-in, zero fill) behind the hart's back: drop code
+      // translated from it, and mark it dirty so state hashes and snapshots see it.
+      hart.invalidateCode(pa, length);
+      const off = ram.offsetOf(pa);
+      if (off >= 0 && length > 0) for (let p = off >>> 12; p <= (off + length - 1) >>> 12 && p < ram.dirty.length; p++) ram.dirty[p] = 1;
+    });
     this.pool.onFault = (fault) => onHostPageFault(this, fault);
     const prefixed = this.config.vms.length > 1;
     // The host's own settings, the same in every vCPU's CSR file.

@@ -15,6 +15,13 @@ export interface BackingStore {
   free(slot: number): void;
   readonly slotsInUse: number;
   close(): void;
+  /**
+   * Optional (stores that time travel can snapshot): the slots handed out and their
+   * contents as they are now; cheap (copy-on-write), and unaffected by later writes.
+   */
+  saveState?(): unknown;
+  /** Back to a state `saveState` gave; the state stays valid for further restores. */
+  restoreState?(state: unknown): void;
 }
 
 export type SlotResult = { ok: true; slot: number } | { ok: false; error: string };

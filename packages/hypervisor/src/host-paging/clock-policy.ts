@@ -56,6 +56,17 @@ export class ClockPolicy implements ReplacementPolicy {
     this.referenced[frame] = 0;
   }
 
+  saveState(): { hand: number; referenced: Uint8Array; resident: Uint8Array } {
+    return { hand: this.hand, referenced: this.referenced.slice(), resident: this.resident.slice() };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as ReturnType<ClockPolicy['saveState']>;
+    this.hand = s.hand;
+    this.referenced.set(s.referenced);
+    this.resident.set(s.resident);
+  }
+
   /** Where the hand points and which frames are referenced (for tests and diagnostics). */
   inspect(): { hand: number; referenced: number[] } {
     const referenced: number[] = [];

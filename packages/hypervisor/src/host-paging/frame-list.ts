@@ -58,6 +58,20 @@ export class FrameList {
     return NONE;
   }
 
+  /** The list as plain data (copies), for snapshots. */
+  saveState(): { next: Int32Array; prev: Int32Array; member: Uint8Array; head: number; tail: number; size: number } {
+    return { next: this.next.slice(), prev: this.prev.slice(), member: this.member.slice(), head: this.head, tail: this.tail, size: this.size };
+  }
+
+  restoreState(s: ReturnType<FrameList['saveState']>): void {
+    this.next.set(s.next);
+    this.prev.set(s.prev);
+    this.member.set(s.member);
+    this.head = s.head;
+    this.tail = s.tail;
+    this.size = s.size;
+  }
+
   /** Frames from front to back (for tests and diagnostics). */
   toArray(): number[] {
     const frames: number[] = [];

@@ -115,6 +115,25 @@ interface PageEntry extends PageState {
   mapped: boolean;
 }
 
+/**
+ * The pager as a snapshot keeps it (time travel): the page map in columns (in the map's
+ * order, which `release` follows), the free list, counters, and the policy's and the
+ * backing store's own states.
+ */
+export interface HostPagerState {
+  vm: Int32Array;
+  gpn: Int32Array;
+  frame: Int32Array;
+  slot: Int32Array;
+  pins: Int32Array;
+  /** Bit 0: dirty, bit 1: mapped. */
+  flags: Uint8Array;
+  freeFrames: Int32Array;
+  stats: [number, PagingStats][];
+  policy: unknown;
+  backing: unknown;
+}
+
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 
 /**
@@ -302,6 +321,62 @@ export class HostPager {
 
   close(): void {
     this.options.backing.close();
+  }
+
+  /**
+   * Everything that decides what the pager does next, for snapshots; the frames' contents
+   * are host RAM, which the snapshot keeps itself. Needs a policy and a backing store that
+   * can save their states (every built-in policy; the copy-on-write memory store).
+   */
+  saveState(): HostPagerState {
+    const { policy } = this;
+    const backing = this.options.backing;
+    if (policy.saveState === undefined) throw new Error(`host paging: the ${policy.name} policy cannot be snapshotted`);
+    if (backing.saveState === undefined) throw new Error(`host paging: the ${backing.name} backing store cannot be snapshotted`);
+    const n = this.pages.size;
+    const s: HostPagerState = {
+      vm: new Int32Array(n),
+      gpn: new Int32Array(n),
+      frame: new Int32Array(n),
+      slot: new Int32Array(n),
+      pins: new Int32Array(n),
+      flags: new Uint8Array(n),
+      freeFrames: Int32Array.from(this.freeFrames),
+      stats: [...this.perVm].map(([vm, stats]) => [vm, { ...stats }]),
+      policy: policy.saveState(),
+      backing: backing.saveState(),
+    };
+    let i = 0;
+    for (const page of this.pages.values()) {
+      s.vm[i] = page.vm;
+      s.gpn[i] = page.gpn;
+      s.frame[i] = page.frame;
+      s.slot[i] = page.slot;
+      s.pins[i] = page.pins;
+      s.flags[i] = (page.dirty ? 1 : 0) | (page.mapped ? 2 : 0);
+      i++;
+    }
+    return s;
+  }
+
+  /** Back to a state `saveState` gave (copied: the state can be restored again later). */
+  restoreState(s: HostPagerState): void {
+    const { policy } = this;
+    const backing = this.options.backing;
+    if (policy.restoreState === undefined || backing.restoreState === undefined) throw new Error('host paging: this pager\'s policy or backing store cannot be restored from a snapshot');
+    this.pages.clear();
+    this.owners.fill(undefined);
+    for (let i = 0; i < s.vm.length; i++) {
+      const page: PageEntry = { vm: s.vm[i]!, gpn: s.gpn[i]!, frame: s.frame[i]!, slot: s.slot[i]!, pins: s.pins[i]!, dirty: (s.flags[i]! & 1) !== 0, mapped: (s.flags[i]! & 2) !== 0 };
+      this.pages.set(pageKey(page.vm, page.gpn), page);
+      if (page.frame !== NO_FRAME) this.owners[page.frame] = page;
+    }
+    this.freeFrames.length = 0;
+    for (const frame of s.freeFrames) this.freeFrames.push(frame);
+    this.perVm.clear();
+    for (const [vm, stats] of s.stats) this.perVm.set(vm, { ...stats });
+    policy.restoreState(s.policy);
+    backing.restoreState(s.backing);
   }
 
   /**

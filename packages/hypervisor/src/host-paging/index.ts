@@ -1,7 +1,7 @@
 // Host paging: a pool of machine frames smaller than guest RAM, replacement policies,
 // backing stores and latency models (docs/host-paging.md).
 export { HostPager } from './host-pager.js';
-export type { BackingOp, Eviction, FaultFailed, FaultResult, FaultServed, HostPagerOptions, PageState, PagerHost, PagingStats } from './host-pager.js';
+export type { BackingOp, Eviction, FaultFailed, FaultResult, FaultServed, HostPagerOptions, HostPagerState, PageState, PagerHost, PagingStats } from './host-pager.js';
 export { RamFrameMemory } from './frame-memory.js';
 export type { FrameMemory } from './frame-memory.js';
 export { DEFAULT_RANDOM_SEED, POLICY_NAMES, formatPolicy, parsePolicy } from './replacement-policy.js';
@@ -17,6 +17,8 @@ export { formatBacking, parseBacking } from './backing-store.js';
 export type { BackingSpec, BackingStore, FailureInjector, IoOperation, IoResult, SlotResult } from './backing-store.js';
 export { SlottedBackingStore } from './slotted-backing-store.js';
 export { MemoryBackingStore } from './memory-backing-store.js';
+export { CopyOnWriteBackingStore } from './copy-on-write-backing-store.js';
+export type { CopyOnWriteStoreState } from './copy-on-write-backing-store.js';
 export { FileBackingStore } from './file-backing-store.js';
 export type { FileBackingOptions } from './file-backing-store.js';
 export { LATENCY_NAMES, MODELED_LATENCY_NS, createLatencyModel, defaultLatency, parseLatency } from './latency-model.js';

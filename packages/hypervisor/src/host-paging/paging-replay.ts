@@ -50,6 +50,15 @@ export class PagingReplay {
     return this.next;
   }
 
+  /**
+   * Time travel: go back (or forward) to the point where `consumed` inputs had been used,
+   * as a snapshot saw it. Inputs already read stay buffered, so any position is reachable.
+   */
+  seek(consumed: number): void {
+    if (!Number.isInteger(consumed) || consumed < 0) throw new RangeError(`paging input position ${consumed} is not a count`);
+    this.next = consumed;
+  }
+
   /** The input at position i, pulling from the iterator as far as needed. */
   private at(i: number): PagingInput | undefined {
     while (this.more !== null && this.inputs.length <= i) {

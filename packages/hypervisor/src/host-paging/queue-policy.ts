@@ -32,6 +32,14 @@ export abstract class QueuePolicy implements ReplacementPolicy {
     this.order.remove(frame);
   }
 
+  saveState(): unknown {
+    return this.order.saveState();
+  }
+
+  restoreState(state: unknown): void {
+    this.order.restoreState(state as ReturnType<FrameList['saveState']>);
+  }
+
   /** Resident frames, next victim first. */
   queue(): number[] {
     return this.order.toArray();

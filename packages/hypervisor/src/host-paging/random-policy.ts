@@ -41,6 +41,18 @@ export class RandomPolicy implements ReplacementPolicy {
     return -1;
   }
 
+  saveState(): { residents: Int32Array; position: Int32Array; count: number; random: number } {
+    return { residents: this.residents.slice(), position: this.position.slice(), count: this.count, random: this.random.saveState() };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as ReturnType<RandomPolicy['saveState']>;
+    this.residents.set(s.residents);
+    this.position.set(s.position);
+    this.count = s.count;
+    this.random.restore(s.random);
+  }
+
   onUnmap(frame: number): void {
     const index = this.position[frame]!;
     if (index === -1) return;

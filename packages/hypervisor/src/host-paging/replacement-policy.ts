@@ -20,6 +20,10 @@ export interface ReplacementPolicy {
   onAccess(frame: number): void;
   victim(eligible: (frame: number) => boolean): number;
   onUnmap(frame: number): void;
+  /** Everything the policy holds, as plain data (typed arrays copied) for snapshots (time travel). */
+  saveState?(): unknown;
+  /** Back to a state `saveState` gave (the state is copied, never kept). */
+  restoreState?(state: unknown): void;
 }
 
 export type PolicyName = 'fifo' | 'lru' | 'clock' | 'random';

@@ -29,6 +29,17 @@ export class SlotAllocator {
     this.inUse--;
   }
 
+  saveState(): { freed: number[]; nextUnused: number; inUse: number } {
+    return { freed: this.freed.slice(), nextUnused: this.nextUnused, inUse: this.inUse };
+  }
+
+  restoreState(s: ReturnType<SlotAllocator['saveState']>): void {
+    this.freed.length = 0;
+    this.freed.push(...s.freed);
+    this.nextUnused = s.nextUnused;
+    this.inUse = s.inUse;
+  }
+
   /** One past the highest slot ever handed out (the file store's length in pages). */
   get highWater(): number {
     return this.nextUnused;

@@ -38,6 +38,15 @@ export abstract class SlottedBackingStore implements BackingStore {
     return this.slots.inUse;
   }
 
+  /** Which slots are handed out (for a subclass's snapshots; contents are the subclass's). */
+  protected saveSlots(): ReturnType<SlotAllocator['saveState']> {
+    return this.slots.saveState();
+  }
+
+  protected restoreSlots(state: ReturnType<SlotAllocator['saveState']>): void {
+    this.slots.restoreState(state);
+  }
+
   abstract close(): void;
   protected abstract writePage(slot: number, page: Uint8Array): IoResult;
   protected abstract readPage(slot: number, into: Uint8Array): IoResult;

@@ -54,21 +54,25 @@ export class SnapshotTimeline {
 
   /**
    * Adds the trace's snapshot chunks (each holds the pages written since the one
-   * before). Returns how many there were and the attempts of the last.
+   * before). Returns how many there were and the attempts of the last. `usable` says
+   * whether a chunk's machine state can be restored; one trace's chunks are all alike
+   * (one recorder wrote them), so loading stops at the first that cannot.
    */
-  loadTrace(reader: TraceReader): { count: number; lastAttempts: number } {
+  loadTrace(reader: TraceReader, usable: (state: MachineSnapshot) => boolean = () => true): { count: number; lastAttempts: number } {
     let base = this.snaps[0]!.ids;
     let count = 0;
     let lastAttempts = 0;
     for (const c of reader.chunks) {
       if (c.kind !== CHUNK_SNAPSHOT) continue;
       const r = reader.payload(c) as SnapshotRecord;
+      const state = decodeMachineState(r.state);
+      if (!usable(state)) break;
       const pv = new DataView(r.pages.buffer, r.pages.byteOffset, r.pages.byteLength);
       const pages: number[] = [];
       for (let i = 0; i < r.pages.length / 4; i++) pages.push(pv.getUint32(i * 4, true));
       const ids = this.store.derive(base, pages, r.data);
       const consumed = this.console.releasedBy(r.console.polls) - r.console.pending;
-      this.insert({ kind: 'trace', icount: r.icount, attempts: r.attempts, state: decodeMachineState(r.state), console: { polls: r.console.polls, consumed }, ids });
+      this.insert({ kind: 'trace', icount: r.icount, attempts: r.attempts, state, console: { polls: r.console.polls, consumed }, ids });
       base = ids;
       count++;
       lastAttempts = r.attempts;

@@ -2,13 +2,14 @@ import type { Machine, RunOutcome } from '@hvrr/machine';
 import type { Hart } from '@hvrr/cpu';
 import type { HvrrEvent } from '@hvrr/events';
 import { buildMachine, machineContributors, runConfigOf, type EndEvent, type InputEvent, type TraceEvent } from '@hvrr/recorder';
+import { pagingInputs } from '../input-feed.js';
 import { TraceReader } from '../trace-reader.js';
 import { SearchSink, type Hit } from './search-sink.js';
 import { SnapshotTimeline, type Snapshot } from './snapshot-timeline.js';
 import { ramReader, sv32Mappings, translateSv32x4, type Mapping } from './sv32-view.js';
 import { contextOf, translateIn, type TranslationContext } from './translation-context.js';
 import { TimeTravelConsole } from './tt-console.js';
-import { hypervisorOf, retiredInSnapshot, rootsOf, vmGuestPhysical, vmMachineAddress, vmMappings, vmStateOf, type HypervisorLike, type VmState } from './vm-view.js';
+import { hypervisorOf, pagerStateMissing, retiredInSnapshot, rootsOf, vmGuestPhysical, vmMachineAddress, vmMappings, vmStateOf, type HypervisorLike, type VmState } from './vm-view.js';
 import type { SearchOptions, StopConditions, StopInfo, TimeMachineOptions, Watchpoint } from './types.js';
 
 const CSR_SATP = 0x180;
@@ -99,13 +100,19 @@ export class TimeMachine {
     this.endAttempts = this.end?.attempts ?? Infinity;
     this.console = new TimeTravelConsole(arrivals);
     const config = runConfigOf(reader.header);
-    this.machine = buildMachine(config, this.console).machine;
+    // Host paging's recorded inputs (backing-store failures and costs) are served as replay
+    // serves them; the pool's snapshots keep how many were used.
+    const built = buildMachine(config, this.console, { replay: pagingInputs(reader.events()) });
+    this.machine = built.machine;
     this.hart = this.machine.hart;
+    const ram = this.machine.bus.ram;
     this.hypervisor = hypervisorOf(this.machine);
     this.denseEvery = opts.denseEvery ?? DEFAULT_DENSE;
     this.memoryBudget = opts.memoryBudget ?? DEFAULT_BUDGET;
     this.timeline = new SnapshotTimeline(this.machine, machineContributors(this.machine), this.console, this.memoryBudget);
-    const traced = this.timeline.loadTrace(reader);
+    // A recording's snapshots of a host-paging run do not hold the pager's state: they are
+    // left out, and the time machine lays its own as it runs.
+    const traced = this.timeline.loadTrace(reader, (state) => !pagerStateMissing(state));
     this.rowContext = contextOf(this.hart);
     this.watchContextChanges();
     this.snapshotEvery = opts.snapshotEvery ?? (traced.count > 0 ? Math.max(this.denseEvery, Math.round(traced.lastAttempts / traced.count)) : DEFAULT_EVERY);
@@ -266,11 +273,12 @@ export class TimeMachine {
     if (onRow !== undefined) sink.onRow = onRow;
     this.attach(sink);
     try {
-      this.advance(Infinity, target, false);
+      // To the trace's end: past its last count too, where the run ends (a VM's final exit, the shutdown call).
+      this.advance(Infinity, target >= this.endIcount ? Infinity : target, false);
     } finally {
       this.detach();
     }
-    this.canonical = true;
+    this.canonical = target < this.endIcount;
   }
 
   /** Events the machine emits from instruction count `from` to `to` (re-executed; the position does not change). */

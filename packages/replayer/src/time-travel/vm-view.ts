@@ -208,3 +208,12 @@ export function retiredInSnapshot(state: { icount: number; host: Record<string, 
   if (v === undefined || typeof v.retiredBase !== 'number' || typeof v.entryIcount !== 'number') return null;
   return v.running === true ? v.retiredBase + (state.icount - v.entryIcount) : v.retiredBase;
 }
+
+/**
+ * Whether a snapshot is of a host-paging run but lacks the pager's state (a recording's
+ * snapshot: the recorder's backing store is not snapshotted), so it cannot be restored.
+ */
+export function pagerStateMissing(state: { host: Record<string, unknown> }): boolean {
+  const pool = (state.host.hypervisor as { pool?: { paging?: boolean; pager?: unknown } } | undefined)?.pool;
+  return pool?.paging === true && pool.pager === undefined;
+}
