@@ -2,15 +2,11 @@
 // PV mappings of memory they do not own, a fault storm. Each gets a fault injected (or an
 // SBI error) or is stopped with a clear message; the hypervisor and the other VM go on.
 import { describe, expect, it } from 'vitest';
-import { assemble } from '@hvrr/cpu';
 import { MemorySink } from '@hvrr/events';
 import { BufferConsole } from '@hvrr/machine';
 import { createHypervisorMachine, GUEST_RAM_BASE, type StrategyName } from '@hvrr/hypervisor';
-import { buildTestElf } from './support/test-elf.js';
+import { guestImage as image, MEM, RESULTS, SRST_SHUTDOWN, victim, word } from './support/hv-guests.js';
 
-const MEM = 1024 * 1024;
-const RESULTS = 0x80080000;
-const SRST_SHUTDOWN = 'li a7, 0x53525354\nli a6, 0\nli a0, 0\nli a1, 0\necall';
 const PV = 0x08485652;
 
 /** Counts access faults (1, 5, 7) in s0, page faults (12, 13, 15) in s1, anything else in s2; skips the instruction. */
@@ -38,42 +34,8 @@ h_done:
   csrw sepc, t1
   sret`;
 
-function image(source: string): Uint8Array {
-  return buildTestElf(assemble(source, { base: GUEST_RAM_BASE }), { base: GUEST_RAM_BASE });
-}
+const VICTIM = victim(HANDLER);
 
-/** Fills a region with a pattern, spins while the other VM runs, counts the words that changed. */
-const VICTIM = `
-  la t0, trap
-  csrw stvec, t0
-  li a0, 0x80010000
-  li a1, 0x80030000
-  li a2, 0x5ec2e700
-fill:
-  xor a3, a0, a2
-  sw a3, 0(a0)
-  addi a0, a0, 4
-  bltu a0, a1, fill
-  li t3, 300000
-spin:
-  addi t3, t3, -1
-  bnez t3, spin
-  li a0, 0x80010000
-  li s6, 0
-check:
-  lw a4, 0(a0)
-  xor a3, a0, a2
-  beq a3, a4, same
-  addi s6, s6, 1
-same:
-  addi a0, a0, 4
-  bltu a0, a1, check
-  li t0, ${RESULTS}
-  sw s6, 0(t0)
-  ${SRST_SHUTDOWN}
-${HANDLER}`;
-
-const word = (bytes: Uint8Array | null, i: number) => (bytes === null ? NaN : (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0);
 
 function runPair(attacker: string, strategy: StrategyName, budget = 50_000_000) {
   const console = new BufferConsole();

@@ -5,15 +5,11 @@
 // intact. Every refused access reaches the guest as an access fault (or an illegal
 // instruction), counted by its own trap handler; results are read back from guest RAM.
 import { describe, expect, it } from 'vitest';
-import { assemble } from '@hvrr/cpu';
 import { MemorySink } from '@hvrr/events';
 import { BufferConsole, RAM_BASE } from '@hvrr/machine';
 import { createHypervisorMachine, GUEST_RAM_BASE } from '@hvrr/hypervisor';
-import { buildTestElf } from './support/test-elf.js';
+import { guestImage as image, MEM, RESULTS, SRST_SHUTDOWN, victim, word } from './support/hv-guests.js';
 
-const MEM = 1024 * 1024;
-const RESULTS = 0x80080000;
-const SRST_SHUTDOWN = 'li a7, 0x53525354\nli a6, 0\nli a0, 0\nli a1, 0\necall';
 
 /** Trap handler: counts access faults in s0, illegal instructions in s1, anything else in s2; skips the instruction. */
 const HANDLER = `
@@ -39,10 +35,6 @@ h_done:
   addi t1, t1, 4
   csrw sepc, t1
   sret`;
-
-function image(source: string): Uint8Array {
-  return buildTestElf(assemble(source, { base: GUEST_RAM_BASE }), { base: GUEST_RAM_BASE });
-}
 
 /** The attacker: loads and stores outside its RAM, device addresses, H CSRs and instructions. */
 const BAD_ADDRESSES = [
@@ -98,38 +90,8 @@ ${BAD_ADDRESSES.map((a) => `  li a0, ${a}\n  lw a1, 0(a0)\n  sw s3, 0(a0)\n  sb 
   ${SRST_SHUTDOWN}
 ${HANDLER}`;
 
-/** The victim: fills a region with a pattern, waits while the attacker runs, checks it. */
-const VICTIM = `
-  la t0, trap
-  csrw stvec, t0
-  li a0, 0x80010000
-  li a1, 0x80030000
-  li a2, 0x5ec2e700
-fill:
-  xor a3, a0, a2
-  sw a3, 0(a0)
-  addi a0, a0, 4
-  bltu a0, a1, fill
-  li t3, 300000
-spin:
-  addi t3, t3, -1
-  bnez t3, spin
-  li a0, 0x80010000
-  li s6, 0
-check:
-  lw a4, 0(a0)
-  xor a3, a0, a2
-  beq a3, a4, same
-  addi s6, s6, 1
-same:
-  addi a0, a0, 4
-  bltu a0, a1, check
-  li t0, ${RESULTS}
-  sw s6, 0(t0)
-  ${SRST_SHUTDOWN}
-${HANDLER}`;
+const VICTIM = victim(HANDLER);
 
-const word = (bytes: Uint8Array | null, i: number) => (bytes === null ? NaN : (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0);
 
 describe('isolation between VMs and from the hypervisor', () => {
   it('an attacker VM gets access faults and illegal instructions; the victim VM and the G-stage tables stay intact', () => {

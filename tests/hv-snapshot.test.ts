@@ -1,23 +1,39 @@
 // The hypervisor's snapshot state (stateContributors, for time travel): save it with the
 // hart and RAM in the middle of a two-VM run, run on, restore, run on again: the same
-// console output, events and per-VM figures.
+// console output, events and per-VM figures. Under nested, and under trap-and-emulate
+// (shadow tables, virtual CSRs, the virtual privilege and PV page typing are all in the
+// hart's CSRs, host RAM or the strategy's saved state) with a shadow VM beside a pv VM.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MemorySink } from '@hvrr/events';
 import { BufferConsole } from '@hvrr/machine';
-import { createHypervisorMachine } from '@hvrr/hypervisor';
+import { createHypervisorMachine, type VmSpec } from '@hvrr/hypervisor';
 
 const KERNEL = readFileSync(fileURLToPath(new URL('../packages/guests/images/kernel.elf', import.meta.url)));
 
+const RUNS: [string, VmSpec[]][] = [
+  [
+    'nested',
+    [
+      { image: KERNEL, imagePath: 'k', bootargs: 'init=forkwait -- 5' },
+      { image: KERNEL, imagePath: 'k', bootargs: 'init=timer', memSize: 16 * 1024 * 1024 },
+    ],
+  ],
+  [
+    'shadow + pv',
+    [
+      { image: KERNEL, imagePath: 'k', bootargs: 'init=forkwait -- 5', strategy: 'shadow' },
+      { image: KERNEL, imagePath: 'k', bootargs: 'init=timer pv=1', memSize: 16 * 1024 * 1024, strategy: 'pv' },
+    ],
+  ],
+];
+
 describe('hypervisor snapshots', () => {
-  it('restoring the saved state in the middle of a two-VM run replays the rest identically', () => {
+  it.each(RUNS)('restoring the saved state in the middle of a two-VM run (%s) replays the rest identically', (name, vms) => {
     const console = new BufferConsole();
     const { machine, hypervisor } = createHypervisorMachine({
-      vms: [
-        { image: KERNEL, imagePath: 'k', bootargs: 'init=forkwait -- 5' },
-        { image: KERNEL, imagePath: 'k', bootargs: 'init=timer', memSize: 16 * 1024 * 1024 },
-      ],
+      vms,
       console,
       quantum: 3000,
     });
@@ -70,5 +86,9 @@ describe('hypervisor snapshots', () => {
     expect(second.text).toContain('[vm1] timer: no sleep ended early');
     expect(second.stats).toEqual(first.stats);
     expect(second.events).toEqual(first.events);
+    if (name !== 'nested') {
+      expect(second.stats[1]!.hypercalls.total).toBeGreaterThan(0);
+      expect(first.events.some((e) => e.type === 'exit' && e.resolution === 'shadow-fill')).toBe(true);
+    }
   });
 });

@@ -2,61 +2,16 @@
 // uses it: `vm 1` looks at vm1's vCPU, goto/step/back move by vm1's own instruction
 // counts, a breakpoint set in vm1 stops only vm1, and `where` names VM, mode, both
 // counts and guest time. Registers shown equal an independent forward replay.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayFile } from '@hvrr/replayer';
 import { ensureBuilt, hvrr, REPO_ROOT } from './support/hvrr-cli.js';
+import { haveScript, Terminal } from './support/terminal.js';
 
-const haveScript = spawnSync('script', ['--version']).status === 0;
 const KERNEL = 'packages/guests/images/kernel.elf';
-const PROMPT = /\(hvrr (?:vm\d+ )?\d+ [A-Z]+ 0x[0-9a-f]{8}\) /;
-
-/** A terminal session: what the REPL printed (escape sequences and CRs removed), and typing. */
-class Terminal {
-  private text = '';
-  private seen = 0;
-  private waiter: (() => void) | null = null;
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (b: Buffer) => {
-      this.text += b
-        .toString('utf8')
-        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-        .replace(/\r/g, '');
-      this.waiter?.();
-    });
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  async expect(pattern: RegExp | string, timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rest = this.text.slice(this.seen);
-      const m = typeof pattern === 'string' ? (rest.includes(pattern) ? { index: rest.indexOf(pattern), 0: pattern } : null) : pattern.exec(rest);
-      if (m) {
-        const end = m.index + m[0].length;
-        this.seen += end;
-        return rest.slice(0, end);
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; output so far:\n${rest}`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 200);
-      });
-    }
-  }
-  /** Types a command and returns what it printed before the next prompt (and the prompt). */
-  async run(command: string): Promise<{ out: string; prompt: string }> {
-    this.child.stdin.write(command + '\r');
-    const text = await this.expect(PROMPT);
-    const prompt = PROMPT.exec(text)![0];
-    const out = text.slice(0, text.length - prompt.length);
-    // The terminal echoes the line typed first.
-    return { out: out.startsWith(command + '\n') ? out.slice(command.length + 1) : out, prompt };
-  }
-}
 
 describe.skipIf(!haveScript)('hvrr debug REPL on a two-VM trace', () => {
   let dir = '';
@@ -75,27 +30,27 @@ describe.skipIf(!haveScript)('hvrr debug REPL on a two-VM trace', () => {
     const t = new Terminal(child);
     try {
       expect(await t.expect('(hvrr 0 VS 0x80400000) ')).toMatch(/\d+ instructions recorded, 2 VMs \(vm N looks at one\)/);
-      expect((await t.run('where')).out).toContain('VM 0 (its icount 0), icount 0 of');
+      expect((await t.runWithPrompt('where')).out).toContain('VM 0 (its icount 0), icount 0 of');
 
-      const list = await t.run('vm');
+      const list = await t.runWithPrompt('vm');
       expect(list.out).toMatch(/vm0 {2}VS {2}pc 0x80400000 {2}icount 0 {2}on the hart/);
       expect(list.out).toMatch(/vm1 {2}VS {2}pc 0x80400000 {2}icount 0 {2}switched out/);
 
-      const sel = await t.run('vm 1');
+      const sel = await t.runWithPrompt('vm 1');
       expect(sel.out).toContain('looking at vm1: vm1 (switched out), VS-mode, pc 0x80400000, vm1 icount 0 of');
       expect(sel.prompt).toBe('(hvrr vm1 0 VS 0x80400000) ');
 
       // goto N is vm1's own instruction N: the machine is wherever vm1 retired it.
-      const go = await t.run('goto 320000');
+      const go = await t.runWithPrompt('goto 320000');
       expect(go.out).toMatch(/^vm1 icount 320000 \(machine \d+\), pc 0x[0-9a-f]{8}/);
       expect(go.prompt).toMatch(/^\(hvrr vm1 320000 VS /);
-      const where = (await t.run('where')).out;
+      const where = (await t.runWithPrompt('where')).out;
       const m = /vm1 \(on the hart\), VS-mode, pc (0x[0-9a-f]{8}), vm1 icount 320000 of \d+, machine icount (\d+) of \d+, guest time 3200 ticks \(320\.000 µs\)/.exec(where);
       expect(m, where).not.toBeNull();
       const machineAt = Number(m![2]);
 
       // Its registers equal an independent forward replay to that machine count (vm1 is on the hart there).
-      const regs = (await t.run('regs')).out;
+      const regs = (await t.runWithPrompt('regs')).out;
       const { replayer, reader } = await replayFile(trace, { verify: false, until: machineAt, output: null });
       try {
         const hart = replayer.machine.hart;
@@ -108,26 +63,26 @@ describe.skipIf(!haveScript)('hvrr debug REPL on a two-VM trace', () => {
         reader.close();
       }
 
-      expect((await t.run('step 3')).prompt).toMatch(/^\(hvrr vm1 320003 VS /);
-      expect((await t.run('back')).prompt).toMatch(/^\(hvrr vm1 320002 VS /);
+      expect((await t.runWithPrompt('step 3')).prompt).toMatch(/^\(hvrr vm1 320003 VS /);
+      expect((await t.runWithPrompt('back')).prompt).toMatch(/^\(hvrr vm1 320002 VS /);
 
       // The trap vector both VMs' kernels use: a breakpoint set in vm1 stops vm1 only.
-      expect((await t.run('break 0x80400038')).out).toContain('breakpoint 1 at 0x80400038 in vm1');
-      const hit = (await t.run('c')).out;
+      expect((await t.runWithPrompt('break 0x80400038')).out).toContain('breakpoint 1 at 0x80400038 in vm1');
+      const hit = (await t.runWithPrompt('c')).out;
       expect(hit).toMatch(/^breakpoint 1 at vm1 icount (\d+) \(machine (\d+)\), pc 0x80400038\n=> 0x80400038: {2}14011173 {2}csrrw sp, sscratch, sp/);
-      expect((await t.run('where')).out).toMatch(/^vm1 \(on the hart\)/);
-      const second = (await t.run('c')).out;
+      expect((await t.runWithPrompt('where')).out).toMatch(/^vm1 \(on the hart\)/);
+      const second = (await t.runWithPrompt('c')).out;
       expect(second).toMatch(/^breakpoint 1 at vm1 icount \d+/);
       const first = Number(/vm1 icount (\d+)/.exec(hit)![1]);
-      expect((await t.run('rc')).out).toContain(`breakpoint 1 at vm1 icount ${first} `);
+      expect((await t.runWithPrompt('rc')).out).toContain(`breakpoint 1 at vm1 icount ${first} `);
 
       // vm0 seen from here: switched out or stopped, its own count and pc.
-      const v0 = await t.run('vm 0');
+      const v0 = await t.runWithPrompt('vm 0');
       expect(v0.out).toMatch(/looking at vm0: vm0 \((switched out|stopped)\)/);
-      expect((await t.run('vm machine')).out).toContain('looking at the machine (the hart): VM 1');
-      const w = (await t.run('where')).out;
+      expect((await t.runWithPrompt('vm machine')).out).toContain('looking at the machine (the hart): VM 1');
+      const w = (await t.runWithPrompt('where')).out;
       expect(w).toMatch(new RegExp(`^VM 1 \\(its icount ${first}\\), icount \\d+ of \\d+, VS-mode, pc 0x80400038`));
-      expect((await t.run('vm 7')).out).toContain('no vm7: this trace has 2 VMs (vm0..vm1)');
+      expect((await t.runWithPrompt('vm 7')).out).toContain('no vm7: this trace has 2 VMs (vm0..vm1)');
       t.child.stdin.write('quit\r');
       expect(await t.exited).toBe(0);
     } finally {

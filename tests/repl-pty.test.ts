@@ -2,67 +2,17 @@
 // util-linux makes one; no native modules), typing a command only once the prompt is
 // there, with line editing (history on the up arrow, Ctrl-U), Ctrl-C at the prompt and
 // Ctrl-D to leave.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hvrr, REPO_ROOT } from './support/hvrr-cli.js';
+import { haveScript, Terminal } from './support/terminal.js';
 
-const haveScript = spawnSync('script', ['--version']).status === 0;
 // The kernel running `hello` over the built-in SBI: 338826 instructions; user-mode
 // system calls at 334468 (the first, from 0x10040), 335345 and 335716.
 const TRACE = 'traces/kernel-hello-events.hvrr';
-
-/** A terminal session: what the REPL printed (escape sequences and CRs removed), and typing. */
-class Terminal {
-  private text = '';
-  private seen = 0;
-  private waiter: (() => void) | null = null;
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (b: Buffer) => {
-      this.text += b
-        .toString('utf8')
-        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-        .replace(/\r/g, '');
-      this.waiter?.();
-    });
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  /** Waits for `pattern` in the output after what earlier waits consumed; returns the text up to and including it. */
-  async expect(pattern: RegExp | string, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rest = this.text.slice(this.seen);
-      const m = typeof pattern === 'string' ? (rest.includes(pattern) ? { index: rest.indexOf(pattern), 0: pattern } : null) : pattern.exec(rest);
-      if (m) {
-        const end = m.index + m[0].length;
-        this.seen += end;
-        return rest.slice(0, end);
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; output so far:\n${rest}`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 200);
-      });
-    }
-  }
-  /** Lets output stop arriving, then treats all of it as seen. */
-  async settle(ms = 300): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    this.seen = this.text.length;
-  }
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-  /** Types a command and returns what it printed before the next prompt. */
-  async run(command: string): Promise<string> {
-    this.type(command + '\r');
-    const out = await this.expect(/\(hvrr \d+ [A-Z]+ 0x[0-9a-f]{8}\) /);
-    return out.replace(/\(hvrr \d+ [A-Z]+ 0x[0-9a-f]{8}\) $/, '');
-  }
-}
 
 describe.skipIf(!haveScript)('hvrr debug REPL in a terminal', () => {
   let dir = '';

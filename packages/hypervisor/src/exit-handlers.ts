@@ -2,6 +2,7 @@ import { CSR, EXC_ILLEGAL, EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS } 
 import { UART_BASE, UART_SIZE } from '@hvrr/machine';
 import { amoResult, decodeGuestAccess, isWalkPseudoinstruction, type GuestAccess } from './guest-access.js';
 import { guestSbiCall } from './guest-sbi.js';
+import { emulateGuestSret } from './guest-sret.js';
 import type { Hypervisor } from './hypervisor.js';
 import { exitReason } from './exit-reasons.js';
 import type { GuestAccessOrigin } from './memory-strategy.js';
@@ -258,18 +259,8 @@ function virtualInstruction(hv: Hypervisor, vm: Vm, e: ExitInfo): string {
 
 /** SRET in VS with hstatus.VTSR (forwardSyscalls): the return to the guest's user mode goes through the hypervisor. */
 function sret(hv: Hypervisor, e: ExitInfo): string {
-  const hart = hv.hart;
-  const csr = hart.csr;
-  const vs = csr[CSR.vsstatus];
-  const to = (vs & VSSTATUS_SPP) !== 0 ? 1 : 0;
-  let next = vs & ~(VSSTATUS_SPP | VSSTATUS_SIE);
-  if ((vs & VSSTATUS_SPIE) !== 0) next |= VSSTATUS_SIE;
-  next |= VSSTATUS_SPIE;
-  csr[CSR.vsstatus] = next;
-  const target = csr[CSR.vsepc] & ~3;
-  // Keyed like the exit, at the SRET's own count (before it retires).
-  if (hv.wantsEvents) hv.emit({ type: 'xret', icount: hart.icount, epc: e.epc, pc: target, from: 1, to });
-  hart.retireEmulated();
+  const { to, target } = emulateGuestSret(hv, e);
+  const csr = hv.hart.csr;
   if (to === 1) csr[CSR.mstatus] |= MSTATUS_SPP;
   else csr[CSR.mstatus] &= ~MSTATUS_SPP;
   csr[CSR.hstatus] |= HSTATUS_SPV;

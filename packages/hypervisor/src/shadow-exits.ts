@@ -4,6 +4,7 @@ import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, type AccessType } from '@hvrr/
 import type { ExitInfo } from './exit-handlers.js';
 import { amoResult, decodeGuestAccess } from './guest-access.js';
 import { guestSbiCall } from './guest-sbi.js';
+import { emulateGuestSret } from './guest-sret.js';
 import type { Hypervisor } from './hypervisor.js';
 import { pvCall } from './pv-mmu.js';
 import { PvStrategy } from './pv-strategy.js';
@@ -231,19 +232,8 @@ function privileged(hv: Hypervisor, vm: Vm, s: ShadowStrategy, e: ExitInfo): str
 }
 
 function sret(hv: Hypervisor, s: ShadowStrategy, e: ExitInfo): string {
-  const hart = hv.hart;
-  const csr = hart.csr;
-  const vs = csr[CSR.vsstatus];
-  const to = (vs & SPP) !== 0 ? 1 : 0;
-  let next = vs & ~(SPP | SIE);
-  if ((vs & SPIE) !== 0) next |= SIE;
-  next |= SPIE;
-  csr[CSR.vsstatus] = next;
-  const target = csr[CSR.vsepc] & ~3;
-  // As under nested with VTSR (forwardSyscalls): keyed at the SRET's own count.
-  if (hv.wantsEvents) hv.emit({ type: 'xret', icount: hart.icount, epc: e.epc, pc: target, from: 1, to });
-  hart.retireEmulated();
-  setVirtualPriv(hart, s, to);
+  const { to, target } = emulateGuestSret(hv, e);
+  setVirtualPriv(hv.hart, s, to);
   resume(hv, target);
   return 'sret';
 }
