@@ -243,3 +243,19 @@ describe('hvrr disasm', () => {
     expectOneLineError(hvrr(['disasm', join(dir, 'nosuch.elf')]), /nosuch\.elf/);
   });
 });
+
+describe('hvrr record --snapshot-every', () => {
+  it('writes snapshot chunks at the interval asked for, none with 0, and rejects a bad count', () => {
+    const info = (args: string[]) => {
+      const trace = join(dir, `snap-${args.join('_') || 'default'}.hvrr`);
+      const r = hvrr(['record', join(images, 'bare-bench.elf'), '--level', 'inputs', '-o', trace, ...args]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(hvrr(['info', '--json', trace]).stdout).chunks as Record<string, number>;
+    };
+    expect(info(['--snapshot-every', '0']).snapshot).toBeUndefined();
+    // bare-bench runs about 155M instructions; snapshots fall at the state-hash points (every 1M attempts)
+    // at or after each multiple of the interval: 50M gives three.
+    expect(info(['--snapshot-every', '50000000']).snapshot).toBe(3);
+    expectOneLineError(hvrr(['record', join(images, 'bare-arith.elf'), '-o', join(dir, 'x.hvrr'), '--snapshot-every', 'often']), /--snapshot-every/);
+  });
+});

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MachineError } from '@hvrr/machine';
-import { HVRR_VERSION, TRACE_EVENT_TYPES } from '@hvrr/recorder';
+import { DEFAULT_SNAPSHOT_EVERY, HVRR_VERSION, TRACE_EVENT_TYPES } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { registerDebugCommand } from './debug-command.js';
 import { demoCommand, type DemoOptions } from './demo-command.js';
@@ -56,7 +56,8 @@ export function buildProgram(): Command {
   )
     .option('--record <file>', 'record the run to a trace file as it runs (same as hvrr record -o FILE)')
     .option('--level <level>', 'with --record: trace level inputs, events or full', 'events')
-    .action(async (elf: string, opts: RunOptions & { record?: string; level?: string }) => {
+    .option('--snapshot-every <n>', 'with --record: instruction attempts between the snapshots written into the trace for fast seeking (hvrr debug/query); 0 writes none', String(DEFAULT_SNAPSHOT_EVERY))
+    .action(async (elf: string, opts: RunOptions & { record?: string; level?: string; snapshotEvery?: string }) => {
       process.exitCode = opts.record !== undefined ? await recordRun(elf, opts, opts.record, parseLevel(opts.level)) : await runCommand(elf, opts);
     });
 
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
       .argument('<elf>', 'the RV32 ELF to run')
       .option('-o, --output <file>', 'the trace file to write (default: the ELF\'s name with .hvrr, in the current directory)')
       .option('--level <level>', 'inputs (console input, state hashes, outcome), events (plus traps, interrupts, device accesses, SBI calls, host writes) or full (plus every instruction and state change)', 'events')
+      .option('--snapshot-every <n>', 'instruction attempts between the snapshots written into the trace for fast seeking (hvrr debug/query); 0 writes none', String(DEFAULT_SNAPSHOT_EVERY))
       .addHelpText(
         'after',
         '\nExit status: as hvrr run (the guest\'s); 125 also when the trace cannot be written. Ctrl-C stops the run and still closes the trace.\n\nExamples:\n  hvrr record prog.elf -o prog.hvrr\n  hvrr record --firmware builtin kernel.elf --bootargs "init=hello" --level full -o hello.hvrr\n  hvrr run prog.elf --record prog.hvrr --level inputs',

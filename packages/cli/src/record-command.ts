@@ -3,12 +3,14 @@ import { basename } from 'node:path';
 import { exitStatusOf, type RunOutcome } from '@hvrr/machine';
 import { FileOutput, Recorder, TRACE_LEVELS, TraceWriter, WorkerTraceSink, type RunConfig, type TraceLevel } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
+import { parseCount } from './parse-options.js';
 import { runConfigFromOptions } from './run-config-options.js';
 import { reportOutcome, runStats, type RunOptions } from './run-command.js';
 import { StdioConsole } from './stdio-console.js';
 
 
 export interface RecordOptions extends RunOptions {
+  snapshotEvery?: string;
   output?: string;
   level?: string;
 }
@@ -37,7 +39,8 @@ function openSink(path: string, level: TraceLevel): TraceWriter | WorkerTraceSin
  * the current step and still closes the trace (footer written); the exit status is
  * the run's, as `hvrr run` gives it.
  */
-export async function recordRun(elfPath: string, opts: RunOptions, path: string, level: TraceLevel): Promise<number> {
+export async function recordRun(elfPath: string, opts: RunOptions & { snapshotEvery?: string }, path: string, level: TraceLevel): Promise<number> {
+  const snapshotEvery = opts.snapshotEvery !== undefined ? parseCount(opts.snapshotEvery, '--snapshot-every') : undefined;
   const config = runConfigFromOptions(elfPath, opts);
   const console = new StdioConsole();
   let sink: ReturnType<typeof openSink>;
@@ -48,7 +51,7 @@ export async function recordRun(elfPath: string, opts: RunOptions, path: string,
   }
   let recorder: Recorder;
   try {
-    recorder = new Recorder(config, console, sink, { level });
+    recorder = new Recorder(config, console, sink, { level, snapshotEvery });
   } catch (e) {
     await abandon(sink, path);
     throw e;
