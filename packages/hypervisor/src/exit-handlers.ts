@@ -1,4 +1,17 @@
-import { CSR, EXC_ILLEGAL, EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS } from '@hvrr/cpu';
+import {
+  CSR,
+  EXC_ILLEGAL,
+  EXC_INSN_ACCESS,
+  EXC_LOAD_ACCESS,
+  EXC_STORE_ACCESS,
+  HSTATUS_SPV,
+  MSTATUS_SPP,
+  // vsstatus has sstatus's layout.
+  MSTATUS_SIE as VSSTATUS_SIE,
+  MSTATUS_SPIE as VSSTATUS_SPIE,
+  MSTATUS_SPP as VSSTATUS_SPP,
+  VS_INTERRUPTS as VS_PENDING,
+} from '@hvrr/cpu';
 import { UART_BASE, UART_SIZE } from '@hvrr/machine';
 import { amoResult, decodeGuestAccess, isWalkPseudoinstruction, type GuestAccess } from './guest-access.js';
 import { guestSbiCall } from './guest-sbi.js';
@@ -32,12 +45,6 @@ type ExitHandler = (hv: Hypervisor, vm: Vm, e: ExitInfo) => string;
 
 const WFI = 0x10500073;
 const SRET = 0x10200073;
-const VSSTATUS_SIE = 1 << 1;
-const VSSTATUS_SPIE = 1 << 5;
-const VSSTATUS_SPP = 1 << 8;
-const MSTATUS_SPP = 1 << 8;
-const HSTATUS_SPV = 1 << 7;
-const VS_PENDING = (1 << 2) | (1 << 6) | (1 << 10);
 
 /** The exit-dispatch table, by exception cause. */
 const HANDLERS: (ExitHandler | undefined)[] = [];

@@ -1,10 +1,7 @@
-import { CSR } from '@hvrr/cpu';
+// vsstatus has sstatus's layout.
+import { CSR, MSTATUS_SIE as VSSTATUS_SIE, MSTATUS_SPIE as VSSTATUS_SPIE, MSTATUS_SPP as VSSTATUS_SPP } from '@hvrr/cpu';
 import type { ExitInfo } from './exit-handlers.js';
 import type { Hypervisor } from './hypervisor.js';
-
-const VSSTATUS_SIE = 1 << 1;
-const VSSTATUS_SPIE = 1 << 5;
-const VSSTATUS_SPP = 1 << 8;
 
 /**
  * The guest-visible half of an SRET the hypervisor emulates for a guest kernel (nested

@@ -2,6 +2,9 @@ import {
   CSR,
   HSTATUS_VTSR,
   HSTATUS_VTW,
+  IRQ_VSSI,
+  IRQ_VSTI,
+  MSTATUS_SPP,
   VS_INTERRUPTS,
   type Hart,
   type HartHost,
@@ -33,10 +36,8 @@ const HV_HEDELEG = 0xb1ff;
 /** ecall from VU, left undelegated under forwardSyscalls. */
 const ECALL_VU_BIT = 1 << 8;
 /** hvip bits. */
-const VSSIP = 1 << 2;
-const VSTIP = 1 << 6;
-const MSTATUS_SPP = 1 << 8;
-
+const VSSIP = 1 << IRQ_VSSI;
+const VSTIP = 1 << IRQ_VSTI;
 
 export interface HypervisorConfig {
   vms: VmSpec[];

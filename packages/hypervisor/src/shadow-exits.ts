@@ -1,4 +1,19 @@
-import { CSR, EXC_ILLEGAL, EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS, HSTATUS_SPVP, VS_INTERRUPTS, type Hart } from '@hvrr/cpu';
+import {
+  CSR,
+  EXC_ILLEGAL,
+  EXC_INSN_ACCESS,
+  EXC_LOAD_ACCESS,
+  EXC_STORE_ACCESS,
+  HSTATUS_SPVP,
+  // The virtual sstatus (kept in vsstatus) has sstatus's layout.
+  MSTATUS_MXR as MXR,
+  MSTATUS_SIE as SIE,
+  MSTATUS_SPIE as SPIE,
+  MSTATUS_SPP as SPP,
+  MSTATUS_SUM as SUM,
+  VS_INTERRUPTS,
+  type Hart,
+} from '@hvrr/cpu';
 import { SBI_EXT_BASE, UART_BASE, UART_SIZE, SBI_EXT_HVRR_PV } from '@hvrr/machine';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, type AccessType } from '@hvrr/mmu';
 import type { ExitInfo } from './exit-handlers.js';
@@ -29,11 +44,6 @@ import { IDLE_FOREVER, type Vm } from './vm.js';
 
 const WFI = 0x10500073;
 const SRET = 0x10200073;
-const SIE = 1 << 1;
-const SPIE = 1 << 5;
-const SPP = 1 << 8;
-const SUM = 1 << 18;
-const MXR = 1 << 19;
 const SSTATUS_WRITABLE = SIE | SPIE | SPP | SUM | MXR;
 const VSSIP = 1 << 2;
 const VS_PENDING = VS_INTERRUPTS;

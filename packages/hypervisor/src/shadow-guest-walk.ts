@@ -1,4 +1,4 @@
-import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, type AccessType } from '@hvrr/mmu';
+import { ACCESS_STORE, PTE_A, PTE_D, PTE_R, PTE_V, PTE_W, PTE_X, leafAllows, type AccessType } from '@hvrr/mmu';
 
 /** Guest-physical memory as the walk sees it: a word of the VM's RAM, or null when gpa is not RAM. */
 export interface GuestWords {
@@ -47,7 +47,7 @@ export function walkGuestSv32(
       a = (pte >>> 10) * 4096;
       continue;
     }
-    if (!permits(pte, access, priv, sum, mxr)) return { kind: 'page-fault' };
+    if (!leafAllows(pte, access, priv, sum, mxr, false)) return { kind: 'page-fault' };
     const ppn = pte >>> 10;
     if (level === 1 && (ppn & 0x3ff) !== 0) return { kind: 'page-fault' };
     const need = access === ACCESS_STORE ? PTE_A | PTE_D : PTE_A;
@@ -59,17 +59,4 @@ export function walkGuestSv32(
     const pageBase = level === 1 ? (ppn >>> 10) * 0x400000 + (va & 0x3ff000) : ppn * 4096;
     return { kind: 'ok', gpa: pageBase + (va & 0xfff), pte: leaf };
   }
-}
-
-/** Whether a leaf PTE allows the access at privilege `priv` (the spec's U/SUM/MXR rules). */
-export function permits(pte: number, access: AccessType, priv: number, sum: boolean, mxr: boolean): boolean {
-  if (access === ACCESS_FETCH) {
-    if ((pte & PTE_X) === 0) return false;
-    return priv === 0 ? (pte & PTE_U) !== 0 : (pte & PTE_U) === 0;
-  }
-  if (priv === 0) {
-    if ((pte & PTE_U) === 0) return false;
-  } else if ((pte & PTE_U) !== 0 && !sum) return false;
-  if (access === ACCESS_LOAD) return (pte & PTE_R) !== 0 || (mxr && (pte & PTE_X) !== 0);
-  return (pte & PTE_W) !== 0;
 }

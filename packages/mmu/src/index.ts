@@ -18,6 +18,7 @@ export {
   PTE_D,
   WALK_PAGE_FAULT,
   WALK_ACCESS_FAULT,
+  leafAllows,
 } from './sv32.js';
 export type { AccessType, WalkContext } from './sv32.js';
 export { walkSv32x4, WALK_GUEST_PAGE_FAULT, HGATP_MODE_SV32X4, HGATP_PPN_MASK } from './sv32x4.js';

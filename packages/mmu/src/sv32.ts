@@ -32,6 +32,19 @@ export interface WalkContext {
  * kernels that never set them rely on it. Returns the physical address (up to 34
  * bits, as a non-negative number), WALK_PAGE_FAULT or WALK_ACCESS_FAULT.
  */
+/**
+ * The permission checks of an Sv32 leaf (privileged spec 4.3.2, steps 5-6) for an access
+ * at privilege `priv` (0 U, 1 S): U pages only from U, or from S for loads and stores
+ * with SUM; fetches need X; loads need R, or X with MXR; stores need W. `hlvx` (the H
+ * extension's HLVX) makes a load need X instead of R.
+ */
+export function leafAllows(pte: number, access: AccessType, priv: number, sum: boolean, mxr: boolean, hlvx: boolean): boolean {
+  if (access === ACCESS_FETCH) return (pte & PTE_X) !== 0 && (priv === 0) === ((pte & PTE_U) !== 0);
+  if (priv === 0 ? (pte & PTE_U) === 0 : (pte & PTE_U) !== 0 && !sum) return false;
+  if (access === ACCESS_LOAD) return hlvx ? (pte & PTE_X) !== 0 : (pte & PTE_R) !== 0 || (mxr && (pte & PTE_X) !== 0);
+  return (pte & PTE_W) !== 0;
+}
+
 export function walkSv32(bus: PhysicalBus, satp: number, va: number, access: AccessType, ctx: WalkContext): number {
   let a = (satp & 0x3fffff) * 4096;
   let level = 1;
@@ -49,18 +62,7 @@ export function walkSv32(bus: PhysicalBus, satp: number, va: number, access: Acc
       a = (pte >>> 10) * 4096;
       continue;
     }
-    // Leaf: permission checks.
-    if (access === ACCESS_FETCH) {
-      if ((pte & PTE_X) === 0) return WALK_PAGE_FAULT;
-      if (ctx.priv === 0 ? (pte & PTE_U) === 0 : (pte & PTE_U) !== 0) return WALK_PAGE_FAULT;
-    } else {
-      if (ctx.priv === 0) {
-        if ((pte & PTE_U) === 0) return WALK_PAGE_FAULT;
-      } else if ((pte & PTE_U) !== 0 && !ctx.sum) return WALK_PAGE_FAULT;
-      if (access === ACCESS_LOAD) {
-        if ((pte & PTE_R) === 0 && !(ctx.mxr && (pte & PTE_X) !== 0)) return WALK_PAGE_FAULT;
-      } else if ((pte & PTE_W) === 0) return WALK_PAGE_FAULT;
-    }
+    if (!leafAllows(pte, access, ctx.priv, ctx.sum, ctx.mxr, false)) return WALK_PAGE_FAULT;
     const ppn = pte >>> 10;
     // A misaligned superpage is a page fault.
     if (level === 1 && (ppn & 0x3ff) !== 0) return WALK_PAGE_FAULT;

@@ -1,16 +1,14 @@
 import type { PhysicalBus } from './physical-bus.js';
 import {
-  ACCESS_FETCH,
-  ACCESS_LOAD,
   ACCESS_STORE,
   PTE_A,
   PTE_D,
   PTE_R,
-  PTE_U,
   PTE_V,
   PTE_W,
   PTE_X,
   WALK_ACCESS_FAULT,
+  leafAllows,
   type AccessType,
 } from './sv32.js';
 
@@ -56,14 +54,7 @@ export function walkSv32x4(bus: PhysicalBus, hgatp: number, gpaPage: number, gpa
       continue;
     }
     // Every G-stage access counts as a U-mode access.
-    if ((pte & PTE_U) === 0) return WALK_GUEST_PAGE_FAULT;
-    if (access === ACCESS_FETCH) {
-      if ((pte & PTE_X) === 0) return WALK_GUEST_PAGE_FAULT;
-    } else if (access === ACCESS_LOAD) {
-      if (hlvx) {
-        if ((pte & PTE_X) === 0) return WALK_GUEST_PAGE_FAULT;
-      } else if ((pte & PTE_R) === 0 && !(mxr && (pte & PTE_X) !== 0)) return WALK_GUEST_PAGE_FAULT;
-    } else if ((pte & PTE_W) === 0) return WALK_GUEST_PAGE_FAULT;
+    if (!leafAllows(pte, access, 0, false, mxr, hlvx)) return WALK_GUEST_PAGE_FAULT;
     const ppn = pte >>> 10;
     if (level === 1 && (ppn & 0x3ff) !== 0) return WALK_GUEST_PAGE_FAULT;
     const need = access === ACCESS_STORE ? PTE_A | PTE_D : PTE_A;

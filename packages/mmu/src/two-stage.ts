@@ -1,17 +1,16 @@
 import type { PhysicalBus } from './physical-bus.js';
 import {
-  ACCESS_FETCH,
   ACCESS_LOAD,
   ACCESS_STORE,
   PTE_A,
   PTE_D,
   PTE_R,
-  PTE_U,
   PTE_V,
   PTE_W,
   PTE_X,
   WALK_ACCESS_FAULT,
   WALK_PAGE_FAULT,
+  leafAllows,
   type AccessType,
 } from './sv32.js';
 import { walkSv32x4, WALK_GUEST_PAGE_FAULT } from './sv32x4.js';
@@ -78,19 +77,7 @@ export function walkTwoStage(bus: PhysicalBus, vsatp: number, hgatp: number, va:
       tablePage = pte >>> 10;
       continue;
     }
-    if (access === ACCESS_FETCH) {
-      if ((pte & PTE_X) === 0) return WALK_PAGE_FAULT;
-      if (ctx.priv === 0 ? (pte & PTE_U) === 0 : (pte & PTE_U) !== 0) return WALK_PAGE_FAULT;
-    } else {
-      if (ctx.priv === 0) {
-        if ((pte & PTE_U) === 0) return WALK_PAGE_FAULT;
-      } else if ((pte & PTE_U) !== 0 && !ctx.sum) return WALK_PAGE_FAULT;
-      if (access === ACCESS_LOAD) {
-        if (ctx.hlvx) {
-          if ((pte & PTE_X) === 0) return WALK_PAGE_FAULT;
-        } else if ((pte & PTE_R) === 0 && !(ctx.vsMxr && (pte & PTE_X) !== 0)) return WALK_PAGE_FAULT;
-      } else if ((pte & PTE_W) === 0) return WALK_PAGE_FAULT;
-    }
+    if (!leafAllows(pte, access, ctx.priv, ctx.sum, ctx.vsMxr, ctx.hlvx)) return WALK_PAGE_FAULT;
     const ppn = pte >>> 10;
     if (level === 1 && (ppn & 0x3ff) !== 0) return WALK_PAGE_FAULT;
     const need = access === ACCESS_STORE ? PTE_A | PTE_D : PTE_A;
