@@ -10,31 +10,17 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventSink, HvrrEvent, HpfEvent } from '@hvrr/events';
 import { BufferConsole } from '@hvrr/machine';
-import { parseHostPaging, parseTimePolicy, type FailureInjector, type HostPagingConfig, type StrategyName } from '@hvrr/hypervisor';
+import { parseHostPaging, type FailureInjector, type HostPagingConfig, type StrategyName } from '@hvrr/hypervisor';
 import { buildMachine, Recorder, TraceWriter, FileOutput, type RunConfig } from '@hvrr/recorder';
 import { replayTraceFile } from '@hvrr/replayer';
-import { KERNEL, project } from './support/hv-strategy-runs.js';
+import { oneVmConfig, project } from './support/hv-strategy-runs.js';
 
 const BUDGET = 2_000_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'hvrr-paging-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(bootargs: string, paging: HostPagingConfig | null, time = 'virtual', strategy: StrategyName = 'nested'): RunConfig {
-  return {
-    elf: KERNEL,
-    elfPath: 'kernel.elf',
-    memSize: 0,
-    firmware: { kind: 'none' },
-    bootargs,
-    nsPerInsn: 1,
-    maxAttempts: null,
-    hv: {
-      quantum: 200_000,
-      vms: [{ image: KERNEL, imagePath: 'kernel.elf', memSize: 8 * 1024 * 1024, strategy, bootargs, forwardSyscalls: false }],
-      hostPaging: paging,
-      time: parseTimePolicy(time),
-    },
-  };
+  return oneVmConfig({ bootargs, hostPaging: paging, time, strategy });
 }
 
 /** Runs a configuration at the events level, collecting every event and the console. */

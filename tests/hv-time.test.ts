@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSink, HvrrEvent, TimeEvent } from '@hvrr/events';
 import { BufferConsole } from '@hvrr/machine';
-import { parseHostPaging, parseTimePolicy } from '@hvrr/hypervisor';
+import { parseHostPaging } from '@hvrr/hypervisor';
 import { buildMachine, FileOutput, Recorder, TraceWriter, type RunConfig } from '@hvrr/recorder';
 import { replayTraceFile, TraceReader } from '@hvrr/replayer';
-import { KERNEL } from './support/hv-strategy-runs.js';
+import { oneVmConfig } from './support/hv-strategy-runs.js';
 import { ensureBuilt, hvrr } from './support/hvrr-cli.js';
 
 const BUDGET = 2_000_000_000;
@@ -19,21 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hvrr-time-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(bootargs: string, time: string, hostMem: number | null, latency = 'ssd'): RunConfig {
-  return {
-    elf: KERNEL,
-    elfPath: 'kernel.elf',
-    memSize: 0,
-    firmware: { kind: 'none' },
-    bootargs,
-    nsPerInsn: 1,
-    maxAttempts: null,
-    hv: {
-      quantum: 200_000,
-      vms: [{ image: KERNEL, imagePath: 'kernel.elf', memSize: 8 * 1024 * 1024, strategy: 'nested', bootargs, forwardSyscalls: false }],
-      hostPaging: hostMem === null ? null : parseHostPaging({ hostMem, latency }),
-      time: parseTimePolicy(time),
-    },
-  };
+  return oneVmConfig({ bootargs, time, hostPaging: hostMem === null ? null : parseHostPaging({ hostMem, latency }) });
 }
 
 function run(rc: RunConfig) {

@@ -5,10 +5,11 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { BufferConsole, type Machine } from '@hvrr/machine';
-import { parseHostPaging, parseTimePolicy, type FailureInjector, type Hypervisor } from '@hvrr/hypervisor';
-import { MemoryOutput, Recorder, TraceWriter, type RunConfig, type TraceEvent } from '@hvrr/recorder';
+import { parseHostPaging, type FailureInjector, type Hypervisor } from '@hvrr/hypervisor';
+import { MemoryOutput, Recorder, TraceWriter, type TraceEvent } from '@hvrr/recorder';
 import { TimeMachine, TraceReader } from '@hvrr/replayer';
 import { runQuery } from '../packages/cli/src/query-command.js';
+import { oneVmConfig } from './support/hv-strategy-runs.js';
 import { guestImage, replayTo, sameRam, stateOf, type RecordedTrace } from './time-travel-support.js';
 
 const KERNEL = guestImage('kernel.elf');
@@ -16,21 +17,13 @@ const KERNEL = guestImage('kernel.elf');
 /** memtouch over 256 KiB of an 8 MiB guest through 256 KiB of host frames, onto a modeled floppy. */
 function recordPaging(o: { policy: string; time: string; inject?: FailureInjector }): RecordedTrace {
   const bootargs = 'init=memtouch -- 256';
-  const config: RunConfig = {
-    elf: KERNEL,
-    elfPath: 'kernel.elf',
-    memSize: 0,
-    firmware: { kind: 'none' },
+  const config = oneVmConfig({
+    image: KERNEL,
     bootargs,
-    nsPerInsn: 1,
-    maxAttempts: null,
-    hv: {
-      quantum: 200_000,
-      vms: [{ image: KERNEL, imagePath: 'kernel.elf', memSize: 8 << 20, strategy: 'nested', bootargs, forwardSyscalls: false }],
-      hostPaging: parseHostPaging({ hostMem: 256 * 1024, policy: o.policy, latency: 'floppy' }),
-      time: parseTimePolicy(o.time),
-    },
-  };
+    time: o.time,
+    hostPaging: parseHostPaging({ hostMem: 256 * 1024, policy: o.policy, latency: 'floppy' }),
+  });
+
   const out = new MemoryOutput();
   // The recording's own snapshots (every 400K attempts) cannot hold the pager's state: the
   // time machine must leave them out and lay its own.

@@ -5,9 +5,26 @@ import { fileURLToPath } from 'node:url';
 import { CSR } from '@hvrr/cpu';
 import type { EventSink, HvrrEvent } from '@hvrr/events';
 import { BufferConsole, type RunOutcome } from '@hvrr/machine';
-import { createHypervisorMachine, type StrategyName, type VmStats } from '@hvrr/hypervisor';
+import { createHypervisorMachine, DEFAULT_QUANTUM, parseTimePolicy, type HostPagingConfig, type StrategyName, type VmStats } from '@hvrr/hypervisor';
+import { runConfig, type RunConfig } from '@hvrr/recorder';
 
 export const KERNEL = readFileSync(fileURLToPath(new URL('../../packages/guests/images/kernel.elf', import.meta.url)));
+
+/** The run configuration of one 8 MiB VM running the guest kernel (as `hvrr record --hv` builds it). */
+export function oneVmConfig(o: { bootargs: string; strategy?: StrategyName; hostPaging?: HostPagingConfig | null; time?: string; image?: Uint8Array }): RunConfig {
+  const image = o.image ?? KERNEL;
+  return runConfig({
+    elf: image,
+    elfPath: 'kernel.elf',
+    bootargs: o.bootargs,
+    hv: {
+      quantum: DEFAULT_QUANTUM,
+      vms: [{ image, imagePath: 'kernel.elf', memSize: 8 * 1024 * 1024, strategy: o.strategy ?? 'nested', bootargs: o.bootargs, forwardSyscalls: false }],
+      hostPaging: o.hostPaging ?? null,
+      time: parseTimePolicy(o.time ?? 'virtual'),
+    },
+  });
+}
 
 /** One system call of the guest's processes: its address space, number, arguments and the a0 it returned with. */
 export interface Syscall {

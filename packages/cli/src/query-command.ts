@@ -1,7 +1,7 @@
-import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TimeMachine, TraceError, type Hit } from '@hvrr/replayer';
 import { CliError } from './cli-error.js';
+import { StdoutLines } from './stdout-lines.js';
 import { parseCount } from './parse-options.js';
 
 export interface QueryOptions {
@@ -35,16 +35,13 @@ export function queryCommand(path: string, opts: QueryOptions): number {
     }
     throw e;
   }
-  const out: string[] = [];
-  const line = (o: unknown) => {
-    out.push(JSON.stringify(o));
-    if (out.length >= 1024) flush(out);
-  };
+  const out = new StdoutLines();
+  const line = (o: unknown) => out.line(JSON.stringify(o));
   try {
     runQuery(tm, opts, line);
   } catch (e) {
     if (e instanceof TraceError) {
-      flush(out);
+      out.flush();
       process.stderr.write(`hvrr: corrupt trace '${path}': ${e.message}\n`);
       return BAD_TRACE;
     }
@@ -52,7 +49,7 @@ export function queryCommand(path: string, opts: QueryOptions): number {
   } finally {
     tm.close();
   }
-  flush(out);
+  out.flush();
   return 0;
 }
 
@@ -66,22 +63,6 @@ export function runQuery(tm: TimeMachine, opts: QueryOptions, line: (o: unknown)
   else queryPageTable(tm, parseCount(opts.pageTable!, '--page-table'), line);
 }
 
-function flush(lines: string[]): void {
-  if (lines.length === 0) return;
-  const buf = Buffer.from(lines.join('\n') + '\n');
-  lines.length = 0;
-  let done = 0;
-  while (done < buf.length) {
-    try {
-      done += writeSync(1, buf, done, buf.length - done);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') return;
-      throw e;
-    }
-  }
-}
 
 /** ADDR[:LEN]; ADDR may be a number or a symbol of the recorded ELF (`lookup`). */
 export function parseRange(text: string, lookup: (name: string) => number | undefined = () => undefined): { addr: number; len: number } {

@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { exitStatusOf, type RunOutcome } from '@hvrr/machine';
-import { FileOutput, Recorder, TRACE_LEVELS, TraceWriter, WorkerTraceSink, type RunConfig, type TraceLevel } from '@hvrr/recorder';
+import { FileOutput, Recorder, TRACE_LEVELS, TraceWriter, WorkerTraceSink, type TraceLevel } from '@hvrr/recorder';
 import { CliError } from './cli-error.js';
 import { parseCount } from './parse-options.js';
 import { runConfigFromOptions } from './run-config-options.js';
